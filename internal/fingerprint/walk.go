@@ -1,0 +1,251 @@
+package fingerprint
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Result is one file's fingerprint, or the error that stopped it (Fingerprint then holds what
+// was learnt before the error). A folder that could not be read is a Result with its path and
+// the error.
+type Result struct {
+	Fingerprint
+	Err error
+}
+
+// Progress is a snapshot of a Walk's progress.
+type Progress struct {
+	FilesDone, BytesDone int64
+	// FilesTotal and BytesTotal grow while the totals are being counted; TotalsKnown says when
+	// counting has finished.
+	FilesTotal, BytesTotal int64
+	TotalsKnown            bool
+}
+
+// WalkOptions configures Walk.
+type WalkOptions struct {
+	Options
+	// Workers is the number of files fingerprinted at once; 0 means GOMAXPROCS.
+	Workers int
+	// Progress, if set, is called after each file with the progress so far, from the goroutine
+	// that calls emit. It must be quick; rate-limit rendering in the caller.
+	Progress func(Progress)
+}
+
+// job is one file to fingerprint, numbered in walk order.
+type job struct {
+	seq  int
+	path string
+	err  error // set when the walk itself failed at path: the result is this error
+}
+
+// Walk fingerprints every regular file under the given paths, folders recursively in lexical
+// order, on several goroutines, and calls emit once per file in walk order, from one goroutine.
+// Paths named explicitly are followed if they are symbolic links; inside folders, symbolic
+// links and other non-regular files (devices, pipes, sockets) are skipped, so a walk never
+// leaves the tree or blocks on a pipe. Walk stops early and returns the error if emit returns
+// one, or ctx's error when ctx is cancelled.
+func Walk(ctx context.Context, paths []string, opts WalkOptions, emit func(Result) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+
+	var totals counters
+	if opts.Progress != nil {
+		go totals.count(ctx, paths)
+	}
+
+	// window bounds how far the walk may run ahead of the files emitted, which bounds memory
+	// however many files there are.
+	window := make(chan struct{}, 4*workers)
+	jobs := make(chan job)
+	results := make(chan seqResult)
+	var wg sync.WaitGroup
+
+	go func() {
+		defer close(jobs)
+		seq := 0
+		send := func(j job) bool {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return false
+			}
+			j.seq = seq
+			seq++
+			select {
+			case jobs <- j:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		walkPaths(ctx, paths, send)
+	}()
+
+	for range workers {
+		wg.Go(func() {
+			h := NewHasher(opts.Options)
+			for j := range jobs {
+				var r Result
+				if j.err != nil {
+					r = Result{Fingerprint: Fingerprint{Path: j.path}, Err: j.err}
+				} else {
+					r.Fingerprint, r.Err = h.File(j.path)
+					r.Path = j.path
+				}
+				select {
+				case results <- withSeq(r, j.seq):
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	var (
+		pending = map[int]Result{}
+		next    = 0
+		done    Progress
+	)
+	for sr := range results {
+		pending[sr.seq] = sr.Result
+		for {
+			r, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			<-window
+			if err := emit(r); err != nil {
+				cancel()
+				drain(results)
+				return err
+			}
+			if opts.Progress != nil {
+				done.FilesDone++
+				done.BytesDone += r.Digest.Size
+				done.FilesTotal, done.BytesTotal, done.TotalsKnown = totals.load()
+				opts.Progress(done)
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+type seqResult struct {
+	seq int
+	Result
+}
+
+// results travel with their sequence number; Result itself stays free of it.
+func withSeq(r Result, seq int) seqResult { return seqResult{seq: seq, Result: r} }
+
+func drain[T any](c <-chan T) {
+	for range c {
+	}
+}
+
+// walkPaths calls send for every file under paths, in order, until send returns false.
+func walkPaths(ctx context.Context, paths []string, send func(job) bool) {
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			if !send(job{path: p, err: err}) {
+				return
+			}
+			continue
+		}
+		if !fi.IsDir() {
+			if !send(job{path: p}) {
+				return
+			}
+			continue
+		}
+		stopped := false
+		filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				stopped = true
+				return fs.SkipAll
+			}
+			if err != nil {
+				// An unreadable folder is reported once and skipped; the walk goes on.
+				if !send(job{path: path, err: err}) {
+					stopped = true
+					return fs.SkipAll
+				}
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil // folders are descended into; links, devices and pipes are skipped
+			}
+			if !send(job{path: path}) {
+				stopped = true
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if stopped {
+			return
+		}
+	}
+}
+
+// counters are the totals counted by a walk that only looks at metadata, running ahead of the
+// fingerprinting so that progress can show how much is left.
+type counters struct {
+	files, bytes atomic.Int64
+	finished     atomic.Bool
+}
+
+func (c *counters) load() (files, bytes int64, known bool) {
+	return c.files.Load(), c.bytes.Load(), c.finished.Load()
+}
+
+func (c *counters) count(ctx context.Context, paths []string) {
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		switch {
+		case err != nil:
+			c.files.Add(1) // reported as one failed file
+			continue
+		case !fi.IsDir():
+			c.files.Add(1)
+			c.bytes.Add(fi.Size())
+			continue
+		}
+		filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				return fs.SkipAll
+			}
+			if err != nil {
+				c.files.Add(1)
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				c.files.Add(1)
+				if info, err := d.Info(); err == nil {
+					c.bytes.Add(info.Size())
+				}
+			}
+			return nil
+		})
+	}
+	c.finished.Store(ctx.Err() == nil)
+}
