@@ -8,8 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
+
+	"github.com/vidb-project/vidb/internal/durable"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -68,62 +69,13 @@ func WriteKeyFiles(dir string) error {
 		}
 	}
 	pub := filepath.Join(dir, VerifierKeyFile)
-	if err := writeNewFile(pub, []byte(vkey+"\n")); err != nil {
+	if err := durable.CreateFile(pub, []byte(vkey+"\n"), 0o600); err != nil {
 		return err
 	}
-	if err := writeNewFile(filepath.Join(dir, SignerKeyFile), []byte(skey+"\n")); err != nil {
+	if err := durable.CreateFile(filepath.Join(dir, SignerKeyFile), []byte(skey+"\n"), 0o600); err != nil {
 		// Leave no half-made key pair behind: the verifier key is ours, we just wrote it.
 		_ = os.Remove(pub)
 		return err
-	}
-	return nil
-}
-
-// writeNewFile writes data to path, mode 0600, durably, failing if path exists. Errors never
-// include data.
-func writeNewFile(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".audit-key-*.tmp")
-	if err != nil {
-		return fmt.Errorf("audit: writing %s: %w", path, err)
-	}
-	defer func() {
-		if cerr := tmp.Close(); cerr != nil && err == nil && !errors.Is(cerr, os.ErrClosed) {
-			err = fmt.Errorf("audit: writing %s: %w", path, cerr)
-		}
-		_ = os.Remove(tmp.Name())
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("audit: writing %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("audit: writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("audit: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("audit: writing %s: %w", path, err)
-	}
-	// A hard link, unlike a rename, fails if path exists: no key is ever replaced.
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("audit: %s already exists; refusing to overwrite a key: %w", path, fs.ErrExist)
-		}
-		return fmt.Errorf("audit: writing %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a new directory entry in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("audit: syncing %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("audit: syncing %s: %w", dir, err)
 	}
 	return nil
 }
@@ -159,30 +111,27 @@ func LoadVerifier(dir string) (note.Verifier, error) {
 }
 
 // readKeyFile reads a key file of at most maxKeyFile bytes; private keys must be a regular
-// file that only its owner may read.
+// file that only its owner may access.
 func readKeyFile(path string, private bool) ([]byte, error) {
+	if private {
+		data, err := durable.ReadPrivate(path, maxKeyFile)
+		if errors.Is(err, durable.ErrPermissions) {
+			return nil, fmt.Errorf("%w: %w", ErrKeyPermissions, err)
+		} else if err != nil {
+			return nil, fmt.Errorf("audit: reading key: %w", err)
+		}
+		return data, nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("audit: reading key: %w", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("audit: reading key: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("audit: %s is not a regular file", path)
-	}
-	// Windows has no group and other permission bits to check.
-	if private && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %s has mode %v; make it 0600", ErrKeyPermissions, path, fi.Mode().Perm())
-	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("audit: reading key %s: %w", path, err)
 	}
 	if len(data) > maxKeyFile {
-		clear(data)
 		return nil, fmt.Errorf("audit: %s is too large to be a key (more than %d bytes)", path, maxKeyFile)
 	}
 	return data, nil

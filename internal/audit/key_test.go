@@ -98,7 +98,7 @@ func TestLoadSignerRefuses(t *testing.T) {
 		want    error  // errors.Is, or nil to check only that it fails
 		wantMsg string // in the error
 	}{
-		{"group-readable", skey, 0o640, ErrKeyPermissions, "0600"},
+		{"group-readable", skey, 0o640, ErrKeyPermissions, "chmod 600"},
 		{"world-readable", skey, 0o644, ErrKeyPermissions, "-rw-r--r--"},
 		{"not a key", "PRIVATE+KEY+vidb-audit+00000000+" + secret, 0o600, nil, "does not hold a signer key"},
 		{"verifier key", strings.TrimPrefix(skey, "PRIVATE+KEY+"), 0o600, nil, "does not hold a signer key"},

@@ -3,6 +3,8 @@ package blob
 import (
 	"context"
 	"io"
+
+	"github.com/vidb-project/vidb/internal/durable"
 )
 
 // NameLen is the length of every blob name: 64 lowercase hex digits, the size of an
@@ -12,7 +14,7 @@ const NameLen = 64
 // TempPrefix starts the name of every temporary file this package and its backends write
 // (spooled ciphertext, objects being written). A file whose name starts with it and that nobody
 // has written to for a while is an orphan of an interrupted write and may be removed.
-const TempPrefix = ".tmp-"
+const TempPrefix = durable.TempPrefix
 
 // ValidName reports whether name is a valid blob name: exactly [NameLen] lowercase hex
 // digits. It returns nil or an error wrapping [ErrInvalidName]. Backends refuse every other

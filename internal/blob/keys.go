@@ -13,8 +13,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
+
+	"github.com/vidb-project/vidb/internal/durable"
 
 	"filippo.io/age"
 )
@@ -179,47 +180,12 @@ func (k Keys) WriteKeyFiles(dir string) error {
 		}
 	}
 	idPath := filepath.Join(dir, IdentityFile)
-	if err := writeNewFile(dir, IdentityFile, idText); err != nil {
+	if err := durable.CreateFile(idPath, idText, 0o600); err != nil {
 		return err
 	}
-	if err := writeNewFile(dir, NameKeyFile, nkText); err != nil {
+	if err := durable.CreateFile(filepath.Join(dir, NameKeyFile), nkText, 0o600); err != nil {
 		os.Remove(idPath) // we created it just now
 		return err
-	}
-	return SyncDir(dir)
-}
-
-// writeNewFile creates dir/name with content, atomically and without ever replacing an
-// existing file: it writes and syncs a temporary file, then hard-links it to name, which
-// fails if name exists.
-func writeNewFile(dir, name string, content []byte) (err error) {
-	path := filepath.Join(dir, name)
-	f, err := os.CreateTemp(dir, TempPrefix+"key-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if _, err := f.Write(content); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("writing key files: %s: %w; refusing to overwrite existing keys", path, fs.ErrExist)
-		}
-		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }
@@ -245,27 +211,9 @@ func LoadKeyFiles(dir string) (Keys, error) {
 
 // readKeyFile reads a key file after checking its type and permissions.
 func readKeyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	b, err := durable.ReadPrivate(path, maxKeyFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("loading key file: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("loading key file: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("loading key file %s: not a regular file", path)
-	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("loading key file %s: mode %04o lets group or others access it; run chmod 600 on it", path, fi.Mode().Perm())
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("loading key file %s: %w", path, err)
-	}
-	if len(b) > maxKeyFileSize {
-		return nil, fmt.Errorf("loading key file %s: larger than %d bytes", path, maxKeyFileSize)
 	}
 	return b, nil
 }

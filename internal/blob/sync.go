@@ -5,28 +5,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
-)
 
-// SyncDir flushes the entries of the folder dir to stable storage, so that a file created,
-// renamed or removed in it stays so after a crash. It does nothing on Windows, where folders
-// cannot be synced and renames are made durable by the file system.
-func SyncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+	"github.com/vidb-project/vidb/internal/durable"
+)
 
 // RemoveTempFiles removes the temporary files (names starting with [TempPrefix]) directly in
 // dir that were last modified before cutoff, syncs dir if it removed any, and returns how many
@@ -61,7 +44,7 @@ func RemoveTempFiles(dir string, cutoff time.Time) (int, error) {
 		n++
 	}
 	if n > 0 {
-		if err := SyncDir(dir); err != nil {
+		if err := durable.SyncDir(dir); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vidb-project/vidb/internal/durable"
+
 	"github.com/vidb-project/vidb/internal/blob"
 )
 
@@ -208,7 +210,7 @@ func (b *Backend) put(ctx context.Context, name string, r io.Reader) (err error)
 	if err := os.Rename(tmp, file); err != nil {
 		return err
 	}
-	return blob.SyncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 // createTemp creates a temporary file in the fan-out folder dir, creating the folder if it
@@ -232,7 +234,7 @@ func (b *Backend) makeFanout(dir string) error {
 		}
 		return err
 	}
-	return blob.SyncDir(b.dir)
+	return durable.SyncDir(b.dir)
 }
 
 // PutFile implements blob.FilePutter: it syncs the file at path and renames it into place,
@@ -285,7 +287,7 @@ func (b *Backend) putFile(ctx context.Context, name, path string) error {
 	if err != nil {
 		return err
 	}
-	return blob.SyncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 // copyFile puts the file at path under name by copying it, then removes it.
@@ -330,7 +332,7 @@ func (b *Backend) Delete(ctx context.Context, name string) error {
 		return &blob.Error{Op: "delete", Name: name, Err: blob.ErrNotFound}
 	}
 	if err == nil {
-		err = blob.SyncDir(dir)
+		err = durable.SyncDir(dir)
 	}
 	if err != nil {
 		return &blob.Error{Op: "delete", Name: name, Err: err}
