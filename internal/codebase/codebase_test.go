@@ -78,6 +78,7 @@ var pure = []string{
 	"internal/audit",
 	"internal/blob", // the backends that need HTTP live in subpackages
 	"internal/catalog",
+	"internal/vics",
 }
 
 // stdlibOnly are packages that import the standard library alone: pdq because others import
@@ -88,6 +89,7 @@ var stdlibOnly = []string{
 	"internal/digest",
 	"internal/exif",
 	"internal/hamming",
+	"internal/vics",
 }
 
 var forbiddenInPure = []string{"net/http", "database/sql", "os/exec"}
