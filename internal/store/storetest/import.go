@@ -1,0 +1,187 @@
+package storetest
+
+import (
+	"errors"
+	"iter"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/vidb-project/vidb/internal/catalog"
+	"github.com/vidb-project/vidb/pdq"
+)
+
+// records turns a slice into the iterator ImportHashOnly reads.
+func records(rs []catalog.HashOnlyRecord) iter.Seq2[catalog.HashOnlyRecord, error] {
+	return func(yield func(catalog.HashOnlyRecord, error) bool) {
+		for _, r := range rs {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+func importOptions(t *testing.T, st catalog.Store) catalog.ImportOptions {
+	addCountries(t, st)
+	actor := addUser(t, st, "importer", nl, catalog.RoleReviewer)
+	return catalog.ImportOptions{
+		Access:    acc(nl, catalog.VisibilityListed, fr, de, fr),
+		Retention: time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC),
+		Source:    "vics:NSRL-test.json",
+		Actor:     actor,
+	}
+}
+
+// lookup returns the one record holding d.
+func lookup(t *testing.T, st catalog.Store, d catalog.Digests) catalog.Media {
+	t.Helper()
+	got := must(st.LookupDigests(ctx(t), []catalog.Digests{d}))(t)
+	if len(got[0]) != 1 {
+		t.Fatalf("LookupDigests(%v) = %d records, want 1", d, len(got[0]))
+	}
+	return got[0][0]
+}
+
+func testImport(t *testing.T, st catalog.Store) {
+	opts := importOptions(t, st)
+	cat := func(code string) catalog.Category { return catalog.Category{Scheme: catalog.SchemeVICSUS, Code: code} }
+	a, b, c := digests("a"), digests("b"), digests("c")
+	p := &catalog.PDQ{Hash: hash("a"), Quality: 100, Flavour: pdq.FullRes}
+	in := []catalog.HashOnlyRecord{
+		{Digests: a, Size: 123, Kind: catalog.KindImage, Category: cat("1"), PDQ: p},
+		{Digests: catalog.Digests{MD5: b.MD5}, Kind: catalog.KindUnknown},
+		{Digests: catalog.Digests{SHA1: c.SHA1, MD5: c.MD5}, Size: 9, Kind: catalog.KindVideo, Category: cat("2")},
+		// Repeats within the one import count like records held before it.
+		{Digests: a, Category: cat("1")},                             // known: same category
+		{Digests: catalog.Digests{MD5: b.MD5}, Category: cat("3")},   // updated: held uncategorised
+		{Digests: catalog.Digests{SHA1: c.SHA1}, Category: cat("4")}, // conflict: held as 2
+		{Digests: catalog.Digests{MD5: c.MD5}},                       // known: no incoming category
+	}
+	before := auditCount(t, st)
+	rep, err := st.ImportHashOnly(ctx(t), records(in), opts)
+	if err != nil {
+		t.Fatalf("ImportHashOnly: %v", err)
+	}
+	held := lookup(t, st, catalog.Digests{SHA1: c.SHA1})
+	want := catalog.ImportReport{Read: 7, New: 3, Known: 2, Updated: 1, Conflicts: []catalog.ImportConflict{
+		{Existing: held.ID, Digests: in[5].Digests, Held: cat("2"), Incoming: cat("4")},
+	}}
+	diff(t, "ImportReport", rep, want)
+
+	// The records as stored: hash-only, with the import's access, retention and source.
+	ma := lookup(t, st, catalog.Digests{SHA256: a.SHA256})
+	wantA := catalog.Media{ID: ma.ID, Digests: a, Size: 123, Kind: catalog.KindImage, PDQ: p, Category: cat("1"),
+		Access: opts.Access.Normalize(), Retention: opts.Retention, Source: opts.Source, Created: ma.Created, Updated: ma.Updated}
+	diff(t, "imported record", ma, wantA)
+	if !ma.HashOnly() {
+		t.Error("an imported record has a blob")
+	}
+	mb := lookup(t, st, catalog.Digests{MD5: b.MD5})
+	if mb.Category != cat("3") || mb.Digests != (catalog.Digests{MD5: b.MD5}) || mb.Kind != catalog.KindUnknown {
+		t.Errorf("MD5-only record after the import: %+v", mb)
+	}
+	if held.Category != cat("2") || held.Kind != catalog.KindVideo || held.Size != 9 {
+		t.Errorf("the held record of a conflict changed: %+v", held)
+	}
+	if n := must(st.Stats(ctx(t)))(t).Media; n != 3 {
+		t.Errorf("Stats.Media = %d, want 3", n)
+	}
+	// The PDQ hash is in the change feed.
+	found := false
+	for _, e := range collect(t, st.PDQEntries(ctx(t), 0)) {
+		if e.Media == ma.ID && e.Frame == -1 && !e.Deleted && e.Hash == *p {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the imported PDQ hash is not in PDQEntries")
+	}
+	// Audited, and the log verifies.
+	if after := auditCount(t, st); after <= before {
+		t.Errorf("ImportHashOnly recorded no audit event (%d before, %d after)", before, after)
+	}
+	verifyAudit(t, st)
+
+	// The same list again changes nothing, whatever its categories say.
+	again := slices.Clone(in[:3])
+	for i := range again {
+		again[i].Category = catalog.Category{}
+	}
+	again[0].Category = cat("1")
+	rep, err = st.ImportHashOnly(ctx(t), records(again), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "ImportReport of a list already held", rep, catalog.ImportReport{Read: 3, Known: 3})
+	diff(t, "a held record after importing it again", lookup(t, st, catalog.Digests{SHA256: a.SHA256}), ma)
+
+	// Conflicting categories never overwrite the held one, including a held category set by
+	// hand, and an empty import is a no-op.
+	rep, err = st.ImportHashOnly(ctx(t), records([]catalog.HashOnlyRecord{{Digests: a, Category: catalog.Category{Scheme: "vics-uk", Code: "1"}}}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Conflicts) != 1 || rep.Conflicts[0].Existing != ma.ID || rep.Conflicts[0].Held != cat("1") {
+		t.Errorf("conflicting scheme: report %+v", rep)
+	}
+	rep, err = st.ImportHashOnly(ctx(t), records(nil), opts)
+	if err != nil || rep.Read != 0 || rep.New != 0 {
+		t.Errorf("empty import: %+v, %v", rep, err)
+	}
+	if got := lookup(t, st, catalog.Digests{SHA256: a.SHA256}); got.Category != cat("1") {
+		t.Errorf("category after a conflicting import: %v", got.Category)
+	}
+	verifyAudit(t, st)
+}
+
+// testImportDigestKinds checks that records are matched by each kind of digest, and that a
+// record uploaded with content counts as held.
+func testImportDigestKinds(t *testing.T, st catalog.Store) {
+	opts := importOptions(t, st)
+	up := putMedia(t, st, image("uploaded", acc(fr, catalog.VisibilityOwner)))
+	d := up.Digests
+	rep, err := st.ImportHashOnly(ctx(t), records([]catalog.HashOnlyRecord{
+		{Digests: catalog.Digests{SHA256: d.SHA256}},
+		{Digests: catalog.Digests{SHA1: d.SHA1}},
+		{Digests: catalog.Digests{MD5: d.MD5}},
+		{Digests: d, Category: catalog.Category{Scheme: catalog.SchemeVICSUS, Code: "0"}},
+	}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "ImportReport", rep, catalog.ImportReport{Read: 4, Known: 3, Updated: 1})
+	got := must(st.Media(ctx(t), catalog.SystemScope(), up.ID))(t)
+	if got.Category != (catalog.Category{Scheme: catalog.SchemeVICSUS, Code: "0"}) || got.Blob != up.Blob || got.Access.Owner != fr {
+		t.Errorf("uploaded record after the import: category %v, blob %q, owner %s", got.Category, got.Blob, got.Access.Owner)
+	}
+	if n := must(st.Stats(ctx(t)))(t).Media; n != 1 {
+		t.Errorf("Stats.Media = %d, want 1", n)
+	}
+}
+
+// testImportSourceError checks that a failing source stops the import with an error and a
+// report that matches what was committed.
+func testImportSourceError(t *testing.T, st catalog.Store) {
+	opts := importOptions(t, st)
+	boom := errors.New("truncated file")
+	src := func(yield func(catalog.HashOnlyRecord, error) bool) {
+		for _, label := range []string{"x", "y", "z"} {
+			if !yield(catalog.HashOnlyRecord{Digests: digests(label), Kind: catalog.KindImage}, nil) {
+				return
+			}
+		}
+		yield(catalog.HashOnlyRecord{}, boom)
+	}
+	rep, err := st.ImportHashOnly(ctx(t), src, opts)
+	if !errors.Is(err, boom) {
+		t.Errorf("ImportHashOnly with a failing source: %v, want its error", err)
+	}
+	if rep.Read > 3 || rep.New > rep.Read {
+		t.Errorf("report %+v: more than was read", rep)
+	}
+	if n := must(st.Stats(ctx(t)))(t).Media; n != rep.New {
+		t.Errorf("Stats.Media = %d after the failed import; its report says %d new", n, rep.New)
+	}
+	verifyAudit(t, st)
+}
