@@ -99,6 +99,9 @@ GOARCH=arm64 go test -c -o "$work/pdq.arm64" ./pdq/
 (cd pdq && qemu-aarch64 "$work/pdq.arm64" -test.count=1 >"$work/arm64.log" 2>&1) || { cat "$work/arm64.log"; exit 1; }
 tail -n 1 "$work/arm64.log"
 
+log "video exactness, every frame (too slow under -race, which checks the first 40 frames)"
+go test -count=1 ./internal/video/
+
 log "go test -race ./..."
 status=0
 go test -race -count=1 -v -timeout 15m ./... >"$work/test.log" 2>&1 || status=$?
