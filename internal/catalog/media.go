@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/vidb-project/vidb/internal/exif"
 	"github.com/vidb-project/vidb/pdq"
 )
 
@@ -108,6 +109,9 @@ type Media struct {
 	Retention time.Time
 	// Blob names the encrypted content in the blob store; empty for hash-only records.
 	Blob string
+	// EXIF is the metadata read from the file's EXIF block, nil when it has none. Its
+	// Thumbnail is always nil here: a thumbnail is content, kept only inside the encrypted blob.
+	EXIF *exif.Info
 	// Series is the series the media belongs to, 0 for none.
 	Series SeriesID
 	// Source says where the record came from: "upload", or "vics:" and the file's name for
@@ -135,6 +139,9 @@ func (m Media) Validate() error {
 	}
 	if m.PDQ != nil && (m.PDQ.Quality < 0 || m.PDQ.Quality > 100) {
 		return fmt.Errorf("%w: PDQ quality %d", ErrInvalid, m.PDQ.Quality)
+	}
+	if m.EXIF != nil && m.EXIF.Thumbnail != nil {
+		return fmt.Errorf("%w: media EXIF carries a thumbnail; drop it before storing", ErrInvalid)
 	}
 	if m.Blob != "" && !m.Digests.HasSHA256() {
 		return fmt.Errorf("%w: media with content must have its SHA-256", ErrInvalid)

@@ -177,6 +177,19 @@ type Reader interface {
 	// Alerts lists a country's alerts, newest last; unreadOnly leaves out read ones.
 	Alerts(ctx context.Context, country CountryCode, unreadOnly bool, p Page) ([]Alert, error)
 
+	// Credential returns a user's credential, or ErrNotFound when none was ever stored.
+	Credential(ctx context.Context, u UserID) (Credential, error)
+	// TokenByHash returns the token whose secret has that SHA-256, revoked and expired ones
+	// included, or ErrNotFound.
+	TokenByHash(ctx context.Context, hash [32]byte) (Token, error)
+	// Tokens lists a user's tokens of a kind ("" for every kind), revoked and expired ones
+	// included, ordered by ID.
+	Tokens(ctx context.Context, u UserID, kind TokenKind) ([]Token, error)
+	// Reveals counts a user's reveals on the UTC day that contains day.
+	Reveals(ctx context.Context, u UserID, day time.Time) (int, error)
+	// Settings returns a user's exposure settings, or ErrNotFound when the user never saved any.
+	Settings(ctx context.Context, u UserID) (Settings, error)
+
 	// PDQEntries streams every stored PDQ hash with its change sequence number, in sequence
 	// order, starting after sequence after (0 for all): the near-duplicate index is built from
 	// it and kept current by asking again from the last sequence seen. Entries that were
@@ -210,14 +223,35 @@ type Tx interface {
 	// UpdateUser stores u's name, country, role and disabled flag; ErrNotFound if absent.
 	UpdateUser(ctx context.Context, u User) error
 
+	// PutCredential stores a user's credential, replacing the one held; ErrNotFound if the
+	// user does not exist.
+	PutCredential(ctx context.Context, c Credential) error
+	// AddToken stores a token (after Token.Validate) and returns it with its ID; ErrConflict
+	// if a token with the same hash exists, ErrNotFound if the user does not.
+	AddToken(ctx context.Context, t Token) (Token, error)
+	// RevokeToken marks a token revoked at time at; revoking it again keeps the first time.
+	// ErrNotFound if absent.
+	RevokeToken(ctx context.Context, id TokenID, at time.Time) error
+	// RevokeTokens revokes every unrevoked token of a user of a kind ("" for every kind),
+	// as when an account is disabled or its password changed, and returns how many it revoked.
+	RevokeTokens(ctx context.Context, u UserID, kind TokenKind, at time.Time) (int, error)
+	// DeleteExpiredTokens removes tokens that expired before before and returns how many.
+	DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error)
+	// AddReveal records a reveal and returns the user's count of reveals on its UTC day,
+	// this one included.
+	AddReveal(ctx context.Context, r Reveal) (int, error)
+	// PutSettings stores a user's exposure settings (after Settings.Validate), replacing
+	// what was held; ErrNotFound if the user does not exist.
+	PutSettings(ctx context.Context, s Settings) error
+
 	// CreateCase creates a case; ErrConflict if the owner already has that case number.
 	CreateCase(ctx context.Context, c Case) (Case, error)
 
 	// PutMedia stores a new media record, or, if one with the same SHA-256 exists, returns
 	// that one unchanged with created false: the same file twice is one media record.
 	PutMedia(ctx context.Context, m Media) (_ Media, created bool, _ error)
-	// UpdateMedia stores m's category, access, retention, series, PDQ, dimensions and blob;
-	// ErrNotFound if absent. Digests never change.
+	// UpdateMedia stores m's category, access, retention, series, PDQ, dimensions, MIME,
+	// kind, duration, EXIF and blob; ErrNotFound if absent. Digests never change.
 	UpdateMedia(ctx context.Context, m Media) error
 	// DeleteMedia removes a media record with its sightings, frames, matches and clues;
 	// ErrNotFound if absent. The blob is the caller's to delete after the commit.

@@ -18,7 +18,7 @@
 // serialisation failure (40001) or a deadlock (40P01):
 //
 //   - A single-record read inside a transaction of a record that callers change by writing it
-//     back whole (Media, Series, Person) takes a FOR NO KEY UPDATE row lock, so the usual
+//     back whole (Media, Series, Person, Credential) takes a FOR NO KEY UPDATE row lock, so the usual
 //     read-change-write in fn cannot lose a concurrent update: the second reader waits and
 //     then reads the committed value. User reads take FOR SHARE (nearly every transaction
 //     reads who is asking; two read-change-writes of one user deadlock and are retried).
@@ -30,6 +30,8 @@
 //     (pg_advisory_xact_lock, keyed by schema), taken at the first append and held to commit.
 //     Leaf numbers are therefore contiguous, and feed sequence numbers, drawn only under the
 //     lock, become visible in the order they were drawn.
+//   - AddReveal takes that lock before it counts, so that one user's concurrent reveals are
+//     counted one after the other against the daily limit.
 //
 // SERIALIZABLE was rejected: its snapshot is taken at the first statement, so a transaction
 // that waited for the audit lock would still see the log head as it was before the wait and

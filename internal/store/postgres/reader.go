@@ -158,7 +158,7 @@ func (r reader) Cases(ctx context.Context, s catalog.Scope, p catalog.Page) ([]c
 
 const mediaCols = `m.id, m.sha256, m.sha1, m.md5, m.size, m.mime, m.kind, m.width, m.height, m.duration,
 	m.pdq_hash, m.pdq_quality, m.pdq_flavour, m.category_scheme, m.category_code,
-	m.owner, m.visibility, m.shared_with, m.retention, m.blob, m.series_id, m.source, m.created, m.updated`
+	m.owner, m.visibility, m.shared_with, m.retention, m.blob, m.series_id, m.source, m.created, m.updated, m.exif`
 
 func scanMedia(row pgx.Row) (catalog.Media, error) {
 	var (
@@ -174,11 +174,15 @@ func scanMedia(row pgx.Row) (catalog.Media, error) {
 		duration           int64
 		width, height      int32
 		scheme, code, mime string
+		exifJSON           *string
 	)
 	err := row.Scan(&m.ID, &sha256, &sha1, &md5, &m.Size, &mime, &kind, &width, &height, &duration,
 		&pdqHash, &pdqQuality, &pdqFlavour, &scheme, &code,
-		&owner, &vis, &shared, &retention, &m.Blob, &series, &m.Source, &m.Created, &m.Updated)
+		&owner, &vis, &shared, &retention, &m.Blob, &series, &m.Source, &m.Created, &m.Updated, &exifJSON)
 	if err != nil {
+		return m, err
+	}
+	if m.EXIF, err = decodeEXIF(exifJSON); err != nil {
 		return m, err
 	}
 	copy(m.Digests.SHA256[:], sha256)

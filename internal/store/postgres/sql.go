@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/vidb-project/vidb/internal/catalog"
+	"github.com/vidb-project/vidb/internal/exif"
 )
 
 // querier is what the pool and a transaction have in common.
@@ -176,4 +178,32 @@ func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// encodeEXIF returns the media's EXIF for the database: exif.Info as JSON text, without its
+// thumbnail (which catalog.Media.Validate refuses anyway); nil (NULL) when there is none.
+func encodeEXIF(x *exif.Info) (*string, error) {
+	if x == nil {
+		return nil, nil
+	}
+	c := *x
+	c.Thumbnail = nil
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("%w: media EXIF: %w", catalog.ErrInvalid, err)
+	}
+	s := string(b)
+	return &s, nil
+}
+
+// decodeEXIF reads the media's EXIF back; NULL is nil.
+func decodeEXIF(s *string) (*exif.Info, error) {
+	if s == nil {
+		return nil, nil
+	}
+	x := new(exif.Info)
+	if err := json.Unmarshal([]byte(*s), x); err != nil {
+		return nil, fmt.Errorf("postgres: decoding stored EXIF: %w", err)
+	}
+	return x, nil
 }

@@ -109,8 +109,8 @@ func (t *tx) CreateCase(ctx context.Context, c catalog.Case) (catalog.Case, erro
 		owner, vis, shared, c.Number, c.Title, orNow(c.Created, t.s.now()))
 }
 
-// mediaArgs are the values of the media columns from sha256 to updated, in mediaCols order.
-func mediaArgs(m catalog.Media, now time.Time) []any {
+// mediaArgs are the values of the media columns from sha256 to exif, in mediaCols order.
+func mediaArgs(m catalog.Media, now time.Time) ([]any, error) {
 	owner, vis, shared := accessArgs(m.Access)
 	var pdqHash []byte
 	var pdqQuality *int
@@ -119,13 +119,17 @@ func mediaArgs(m catalog.Media, now time.Time) []any {
 		h, q, f := m.PDQ.Hash, m.PDQ.Quality, string(m.PDQ.Flavour)
 		pdqHash, pdqQuality, pdqFlavour = h[:], &q, &f
 	}
+	exifJSON, err := encodeEXIF(m.EXIF)
+	if err != nil {
+		return nil, err
+	}
 	d := m.Digests
 	return []any{
 		digest(d.SHA256[:]), digest(d.SHA1[:]), digest(d.MD5[:]), m.Size, m.MIME, string(m.Kind),
 		m.Width, m.Height, int64(m.Duration), pdqHash, pdqQuality, pdqFlavour,
 		m.Category.Scheme, m.Category.Code, owner, vis, shared, nullTime(m.Retention), m.Blob,
-		nullID(m.Series), m.Source, orNow(m.Created, now), orNow(m.Updated, now),
-	}
+		nullID(m.Series), m.Source, orNow(m.Created, now), orNow(m.Updated, now), exifJSON,
+	}, nil
 }
 
 // PutMedia implements catalog.Tx: the unique index on sha256 decides, so two transactions
@@ -135,12 +139,16 @@ func (t *tx) PutMedia(ctx context.Context, m catalog.Media) (catalog.Media, bool
 	if err := m.Validate(); err != nil {
 		return catalog.Media{}, false, fmt.Errorf("postgres: putting media: %w", err)
 	}
+	args, err := mediaArgs(m, t.s.now())
+	if err != nil {
+		return catalog.Media{}, false, fmt.Errorf("postgres: putting media: %w", err)
+	}
 	row := t.pt.QueryRow(ctx, `INSERT INTO media AS m (sha256, sha1, md5, size, mime, kind, width, height, duration,
 			pdq_hash, pdq_quality, pdq_flavour, category_scheme, category_code, owner, visibility, shared_with,
-			retention, blob, series_id, source, created, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+			retention, blob, series_id, source, created, updated, exif)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
 		ON CONFLICT (sha256) DO NOTHING
-		RETURNING `+mediaCols, mediaArgs(m, t.s.now())...)
+		RETURNING `+mediaCols, args...)
 	got, err := scanMedia(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Held already: return it unchanged.
@@ -162,38 +170,42 @@ func (t *tx) PutMedia(ctx context.Context, m catalog.Media) (catalog.Media, bool
 
 // UpdateMedia implements catalog.Tx.
 func (t *tx) UpdateMedia(ctx context.Context, m catalog.Media) error {
-	if err := m.Access.Validate(); err != nil {
-		return fmt.Errorf("postgres: updating media: %w", err)
-	}
-	if m.Width < 0 || m.Height < 0 || m.Duration < 0 || (m.PDQ != nil && (m.PDQ.Quality < 0 || m.PDQ.Quality > 100)) {
-		return fmt.Errorf("postgres: updating media: %w: negative dimension or PDQ quality out of range", catalog.ErrInvalid)
-	}
-	// The old hash, locked, to know whether the feed must hear of a change.
+	// The old hash, locked, to know whether the feed must hear of a change, and the digests,
+	// which never change, so that m is validated as it will be stored.
 	var oldHash []byte
 	var oldQuality *int32
 	var oldFlavour *string
-	var sha256 []byte
-	err := t.pt.QueryRow(ctx, `SELECT pdq_hash, pdq_quality, pdq_flavour, sha256 FROM media WHERE id = $1 FOR NO KEY UPDATE`,
-		int64(m.ID)).Scan(&oldHash, &oldQuality, &oldFlavour, &sha256)
+	var sha256, sha1, md5 []byte
+	err := t.pt.QueryRow(ctx, `SELECT pdq_hash, pdq_quality, pdq_flavour, sha256, sha1, md5 FROM media WHERE id = $1 FOR NO KEY UPDATE`,
+		int64(m.ID)).Scan(&oldHash, &oldQuality, &oldFlavour, &sha256, &sha1, &md5)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("postgres: updating media: %w", catalog.ErrNotFound)
 	}
 	if err != nil {
 		return wrap("updating media", err)
 	}
-	if m.Blob != "" && sha256 == nil {
-		return fmt.Errorf("postgres: updating media: %w: media with content must have its SHA-256", catalog.ErrInvalid)
+	m.Digests = catalog.Digests{}
+	copy(m.Digests.SHA256[:], sha256)
+	copy(m.Digests.SHA1[:], sha1)
+	copy(m.Digests.MD5[:], md5)
+	m.Access = m.Access.Normalize()
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("postgres: updating media: %w", err)
 	}
-	a := mediaArgs(m, t.s.now())
+	a, err := mediaArgs(m, t.s.now())
+	if err != nil {
+		return fmt.Errorf("postgres: updating media: %w", err)
+	}
 	// a: 0 sha256, 1 sha1, 2 md5, 3 size, 4 mime, 5 kind, 6 width, 7 height, 8 duration, 9 pdq_hash,
 	// 10 pdq_quality, 11 pdq_flavour, 12 scheme, 13 code, 14 owner, 15 visibility, 16 shared_with,
-	// 17 retention, 18 blob, 19 series_id, 20 source, 21 created, 22 updated.
+	// 17 retention, 18 blob, 19 series_id, 20 source, 21 created, 22 updated, 23 exif.
 	if _, err := t.exec(ctx, "updating media", `UPDATE media SET category_scheme = $2, category_code = $3,
 			owner = $4, visibility = $5, shared_with = $6, retention = $7, series_id = $8,
 			pdq_hash = $9, pdq_quality = $10, pdq_flavour = $11, width = $12, height = $13, duration = $14,
-			blob = $15, updated = $16
+			blob = $15, updated = $16, mime = $17, kind = $18, exif = $19
 		WHERE id = $1`,
-		int64(m.ID), a[12], a[13], a[14], a[15], a[16], a[17], a[19], a[9], a[10], a[11], a[6], a[7], a[8], a[18], t.s.now()); err != nil {
+		int64(m.ID), a[12], a[13], a[14], a[15], a[16], a[17], a[19], a[9], a[10], a[11], a[6], a[7], a[8], a[18], t.s.now(),
+		a[4], a[5], a[23]); err != nil {
 		return err
 	}
 	t.wrote = true

@@ -16,7 +16,9 @@ import (
 )
 
 // benchImportN is how many records BenchmarkImportHashOnly imports per iteration:
-// VIDB_BENCH_IMPORT_N, 100 000 by default. The figure quoted for issue 4 is the 1-million run:
+// VIDB_BENCH_IMPORT_N, 100 000 by default. The figure quoted for issue 4 is the 1-million run
+// with synchronous=FULL, what vidb runs (-bench 'BenchmarkImportHashOnly$' runs the NORMAL
+// variant too, and takes twice as long in all):
 //
 //	VIDB_BENCH_IMPORT_N=1000000 go test ./internal/store/sqlite -run '^$' \
 //		-bench 'ImportHashOnly/sync=FULL' -benchtime=1x

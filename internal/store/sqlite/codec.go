@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vidb-project/vidb/internal/catalog"
+	"github.com/vidb-project/vidb/internal/exif"
 	"github.com/vidb-project/vidb/pdq"
 )
 
@@ -224,3 +225,30 @@ func durationOf(ns int64) time.Duration { return time.Duration(ns) }
 // querying: catalog.Scope.Sees is false for every record when s.None is set, or when s is
 // neither All nor a country's (the zero Scope: a caller forgot to say who asks).
 func blind(s catalog.Scope) bool { return s.None || (!s.All && s.Country == "") }
+
+// EXIF is stored as the JSON of exif.Info, NULL when a record has none. The thumbnail is never
+// stored: catalog.Media.Validate refuses it, and encodeEXIF drops it besides.
+
+func encodeEXIF(x *exif.Info) (any, error) {
+	if x == nil {
+		return nil, nil
+	}
+	c := *x
+	c.Thumbnail = nil
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("%w: media EXIF: %w", catalog.ErrInvalid, err)
+	}
+	return string(b), nil
+}
+
+func decodeEXIF(s sql.NullString) (*exif.Info, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	x := new(exif.Info)
+	if err := json.Unmarshal([]byte(s.String), x); err != nil {
+		return nil, fmt.Errorf("sqlite: decoding stored EXIF: %w", err)
+	}
+	return x, nil
+}

@@ -20,8 +20,9 @@
 // golden file, migrations, a tamper test, a crash test and the bulk-import benchmark.
 //
 // Bulk imports (ImportHashOnly) number their new records themselves and look up a chunk of
-// records per query, and the media table's foreign keys are checked at commit, so that a
-// batch costs SQLite little more than its inserts and index updates; the writer keeps a large
+// records per query (by SHA-256 alone while every stored record has one), and the media
+// table's foreign keys are checked at commit, so that a batch costs SQLite little more than
+// its inserts and index updates; the writer keeps a large
 // page cache and maps the file, because an import's index updates touch pages all over it.
 //
 // This package must not import net/http, os/exec (its crash test does, to run a child; the

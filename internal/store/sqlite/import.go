@@ -16,8 +16,10 @@ import (
 // ImportHashOnly adds hash-only records in batches of Options.ImportBatch records, each batch
 // one transaction on the writer ending with one audit event ("media.import", its counts in the
 // details) and a signed checkpoint. Within a batch, records go in chunks of importChunk: one
-// query finds what the database holds for a whole chunk, and new records are numbered here,
-// so that SQLite's work per record is the insert and its index updates.
+// query finds what the database holds for a whole chunk (by SHA-256 alone for the records
+// that have one, while every stored record has one too), new records are numbered here and
+// inserted insertGroup to a statement, so that SQLite's work per record is little more than
+// the insert and its index updates.
 //
 // A record is already held when a media record shares a known digest with it and no digest
 // known on both sides differs (the same SHA-256 always is); it is then never overwritten:
@@ -223,11 +225,25 @@ func lookupSQL() string {
 	return cols + "sha256 IN " + in + " UNION ALL " + cols + "sha1 IN " + in + " UNION ALL " + cols + "md5 IN " + in
 }
 
-// insertSQL inserts one media record (18 arguments).
-const insertSQL = `INSERT INTO media (id, sha256, sha1, md5, size, mime, kind, width, height, duration,
+// insertGroup is how many records one statement of insertSQL(insertGroup) inserts.
+const insertGroup = 64
+
+// insertRow is one record's VALUES row in insertSQL: insertArgs arguments.
+const (
+	insertRow  = "(?, ?, ?, ?, ?, '', ?, 0, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)"
+	insertArgs = 18
+)
+
+// insertSQL inserts n media records. Its arguments are plain, unnumbered: the driver looks
+// each numbered one up by name, which costs time in proportion to their number. OR FAIL: a
+// constraint error stops the statement without undoing the rows it inserted before, so that
+// SQLite keeps no statement journal (a copy of every page the statement changes) for it; the
+// import rolls the whole batch back on error.
+func insertSQL(n int) string {
+	return `INSERT OR FAIL INTO media (id, sha256, sha1, md5, size, mime, kind, width, height, duration,
 	pdq_hash, pdq_quality, pdq_flavour, category_scheme, category_code, owner, visibility, retention,
-	blob, series_id, source, created, updated)
-	VALUES (?, ?, ?, ?, ?, '', ?, 0, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)`
+	blob, series_id, source, created, updated) VALUES ` + strings.TrimSuffix(strings.Repeat(insertRow+", ", n), ", ")
+}
 
 // flush imports the records read since the last flush. On error it returns the index of the
 // record that failed; the batch must then be rolled back.
@@ -246,6 +262,16 @@ func (b *importBatch) flush(ctx context.Context) (int, error) {
 		}
 	}
 
+	// A record with a SHA-256 can be held by another record (not sharing it) only if that
+	// record's SHA-256 is unknown: a known one either is the same (found by the SHA-256) or
+	// disagrees. So while every stored record has its SHA-256, as when every list imported so
+	// far carried it, such a record costs one index probe instead of three. The unique index
+	// on sha256 holds the NULLs too, so the question is one probe.
+	var weakHeld bool
+	if err := b.t.q.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM media WHERE sha256 IS NULL)").Scan(&weakHeld); err != nil {
+		return 0, fmt.Errorf("sqlite: %w", err)
+	}
+
 	// What the database holds for the chunk, in one query.
 	idx := heldIndex{sha256: map[[32]byte]*held{}, sha1: map[[20]byte][]*held{}, md5: map[[16]byte][]*held{}}
 	args := make([]any, 3*importChunk)
@@ -257,6 +283,9 @@ func (b *importBatch) flush(ctx context.Context) (int, error) {
 			seen256[d.SHA256] = true
 			args[n256] = d.SHA256[:]
 			n256++
+		}
+		if d.HasSHA256() && !weakHeld {
+			continue
 		}
 		if d.HasSHA1() && !seen1[d.SHA1] {
 			seen1[d.SHA1] = true
@@ -343,7 +372,7 @@ func (b *importBatch) flush(ctx context.Context) (int, error) {
 func (b *importBatch) insert(ctx context.Context, recs []catalog.HashOnlyRecord, fresh []*held) (int, error) {
 	a := b.opts.Access
 	owner, visibility, retention := string(a.Owner), string(a.Visibility), micros(b.opts.Retention)
-	args := make([]any, 0, 18*len(fresh))
+	args := make([]any, 0, insertArgs*len(fresh))
 	var feed []any
 	for _, h := range fresh {
 		r := recs[h.rec]
@@ -364,12 +393,19 @@ func (b *importBatch) insert(ctx context.Context, recs []catalog.HashOnlyRecord,
 		args = append(args, h.id, sha256, sha1, md5, r.Size, string(r.Kind), pdqHash, pdqQuality, pdqFlavour,
 			h.category.Scheme, h.category.Code, owner, visibility, retention, seriesID, b.opts.Source, b.now, b.now)
 	}
-	// One statement per record: a multi-row INSERT makes SQLite keep a statement journal,
-	// which costs as much as the statements it saves.
-	for i, h := range fresh {
-		if _, err := b.t.q.ExecContext(ctx, insertSQL, args[18*i:18*i+18]...); err != nil {
-			return h.rec, fmt.Errorf("sqlite: %w", mapErr(err))
+	// Groups of insertGroup records per statement (one prepared statement for them all), the
+	// rest one by one: a statement's own cost (its cursors, its VM) is then shared. An error
+	// in a group names the group's first record (the records were validated before: only a
+	// fault of the store fails here).
+	for i := 0; i < len(fresh); {
+		n := insertGroup
+		if len(fresh)-i < n {
+			n = 1
 		}
+		if _, err := b.t.q.ExecContext(ctx, insertSQL(n), args[insertArgs*i:insertArgs*(i+n)]...); err != nil {
+			return fresh[i].rec, fmt.Errorf("sqlite: %w", mapErr(err))
+		}
+		i += n
 	}
 	if len(feed) > 0 {
 		q := "INSERT INTO pdq_feed (media_id, frame, hash, quality, flavour, deleted) VALUES " +

@@ -18,6 +18,7 @@ func TestQueryPlans(t *testing.T) {
 		{"LookupDigests", lookupQuery, []any{blob, blob[:20], blob[:16]}},
 		{"import probe", `SELECT id FROM media WHERE sha256 = ?1 UNION SELECT id FROM media WHERE sha1 = ?2
 			UNION SELECT id FROM media WHERE md5 = ?3`, []any{blob, blob[:20], blob[:16]}},
+		{"import SHA-256 shortcut", "SELECT EXISTS (SELECT 1 FROM media WHERE sha256 IS NULL)", nil},
 		{"PutMedia probe", "SELECT " + mediaCols + " FROM media m WHERE m.sha256 = ?", []any{blob}},
 		{"PDQEntries", "SELECT seq, media_id, frame, hash, quality, flavour, deleted FROM pdq_feed WHERE seq > ? ORDER BY seq LIMIT ?", []any{0, 10}},
 		{"feed removal", "DELETE FROM pdq_feed WHERE media_id = ? AND deleted = 0 AND frame = -1", []any{1}},

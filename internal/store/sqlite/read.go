@@ -163,7 +163,7 @@ func (r reader) Cases(ctx context.Context, s catalog.Scope, p catalog.Page) ([]c
 
 var mediaCols = "m.id, m.sha256, m.sha1, m.md5, m.size, m.mime, m.kind, m.width, m.height, m.duration, " +
 	"m.pdq_hash, m.pdq_quality, m.pdq_flavour, m.category_scheme, m.category_code, m.owner, m.visibility, " +
-	sharesColumn(mediaTable, "m") + ", m.retention, m.blob, m.series_id, m.source, m.created, m.updated"
+	sharesColumn(mediaTable, "m") + ", m.retention, m.blob, m.series_id, m.source, m.created, m.updated, m.exif"
 
 func scanMedia(r scanner) (catalog.Media, error) {
 	var (
@@ -182,10 +182,11 @@ func scanMedia(r scanner) (catalog.Media, error) {
 		size, width, height int64
 		mime, blob, source  string
 		id                  int64
+		exifJSON            sql.NullString
 	)
 	if err := r.Scan(&id, &sha256, &sha1, &md5, &size, &mime, &kind, &width, &height, &duration,
 		&pdqHash, &pdqQuality, &pdqFlavour, &scheme, &code, &owner, &vis,
-		&shared, &retention, &blob, &series, &source, &created, &updated); err != nil {
+		&shared, &retention, &blob, &series, &source, &created, &updated, &exifJSON); err != nil {
 		return m, err
 	}
 	d, err := scanDigests(sha256, sha1, md5)
@@ -213,6 +214,9 @@ func scanMedia(r scanner) (catalog.Media, error) {
 		Source:    source,
 		Created:   fromMicros(created),
 		Updated:   fromMicros(updated),
+	}
+	if m.EXIF, err = decodeEXIF(exifJSON); err != nil {
+		return m, err
 	}
 	if pdqHash != nil {
 		h, err := scanHash(pdqHash)

@@ -165,13 +165,17 @@ func (t *tx) PutMedia(ctx context.Context, m catalog.Media) (catalog.Media, bool
 	if m.PDQ != nil {
 		pdqHash, pdqQuality, pdqFlavour = m.PDQ.Hash[:], m.PDQ.Quality, string(m.PDQ.Flavour)
 	}
+	exifJSON, err := encodeEXIF(m.EXIF)
+	if err != nil {
+		return catalog.Media{}, false, err
+	}
 	id, err := t.insert(ctx, `INSERT INTO media (sha256, sha1, md5, size, mime, kind, width, height, duration,
 	pdq_hash, pdq_quality, pdq_flavour, category_scheme, category_code, owner, visibility, retention,
-	blob, series_id, source, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	blob, series_id, source, created, updated, exif) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sha256, sha1, md5, m.Size, m.MIME, string(m.Kind), m.Width, m.Height, int64(m.Duration),
 		pdqHash, pdqQuality, pdqFlavour, m.Category.Scheme, m.Category.Code,
 		string(m.Access.Owner), string(m.Access.Visibility), micros(m.Retention),
-		m.Blob, nullID(m.Series), m.Source, stamp(m.Created, now).UnixMicro(), stamp(m.Updated, now).UnixMicro())
+		m.Blob, nullID(m.Series), m.Source, stamp(m.Created, now).UnixMicro(), stamp(m.Updated, now).UnixMicro(), exifJSON)
 	if err != nil {
 		return catalog.Media{}, false, err
 	}
@@ -194,6 +198,12 @@ func (t *tx) PutMedia(ctx context.Context, m catalog.Media) (catalog.Media, bool
 		p := *m.PDQ
 		m.PDQ = &p
 	}
+	if exifJSON != nil {
+		// A copy of what was stored, sharing nothing with the caller's.
+		if m.EXIF, err = decodeEXIF(sql.NullString{String: exifJSON.(string), Valid: true}); err != nil {
+			return catalog.Media{}, false, err
+		}
+	}
 	return m, true, nil
 }
 
@@ -214,12 +224,16 @@ func (t *tx) UpdateMedia(ctx context.Context, m catalog.Media) error {
 	if m.PDQ != nil {
 		pdqHash, pdqQuality, pdqFlavour = m.PDQ.Hash[:], m.PDQ.Quality, string(m.PDQ.Flavour)
 	}
+	exifJSON, err := encodeEXIF(m.EXIF)
+	if err != nil {
+		return err
+	}
 	if _, err := t.exec(ctx, `UPDATE media SET category_scheme = ?, category_code = ?, owner = ?, visibility = ?,
 	retention = ?, series_id = ?, pdq_hash = ?, pdq_quality = ?, pdq_flavour = ?, width = ?, height = ?, duration = ?,
-	blob = ?, updated = ? WHERE id = ?`,
+	mime = ?, kind = ?, exif = ?, blob = ?, updated = ? WHERE id = ?`,
 		m.Category.Scheme, m.Category.Code, string(m.Access.Owner), string(m.Access.Visibility),
 		micros(m.Retention), nullID(m.Series), pdqHash, pdqQuality, pdqFlavour, m.Width, m.Height, int64(m.Duration),
-		m.Blob, t.s.now().UnixMicro(), int64(m.ID)); err != nil {
+		m.MIME, string(m.Kind), exifJSON, m.Blob, t.s.now().UnixMicro(), int64(m.ID)); err != nil {
 		return err
 	}
 	if err := putShares(ctx, t.q, mediaTable, int64(m.ID), m.Access, true); err != nil {

@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -182,6 +184,125 @@ func testImportSourceError(t *testing.T, st catalog.Store) {
 	}
 	if n := must(st.Stats(ctx(t)))(t).Media; n != rep.New {
 		t.Errorf("Stats.Media = %d after the failed import; its report says %d new", n, rep.New)
+	}
+	verifyAudit(t, st)
+}
+
+// testImportWeakHeld checks the records an import finds held by a stored record that lacks
+// its SHA-256 (a list that carried only MD5, or MD5 and SHA-1), imported before: stores may
+// look records up by SHA-256 alone only while no stored record lacks one.
+func testImportWeakHeld(t *testing.T, st catalog.Store) {
+	opts := importOptions(t, st)
+	a, b, c, d, e := digests("a"), digests("b"), digests("c"), digests("d"), digests("e")
+	cat1 := catalog.Category{Scheme: catalog.SchemeVICSUS, Code: "1"}
+	cat2 := catalog.Category{Scheme: catalog.SchemeVICSUS, Code: "2"}
+	// Every record has its SHA-256 after this import.
+	rep, err := st.ImportHashOnly(ctx(t), records([]catalog.HashOnlyRecord{{Digests: c, Category: cat1}}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "first import", rep, catalog.ImportReport{Read: 1, New: 1})
+	// Records without a SHA-256.
+	rep, err = st.ImportHashOnly(ctx(t), records([]catalog.HashOnlyRecord{
+		{Digests: catalog.Digests{MD5: a.MD5}, Category: cat1},
+		{Digests: catalog.Digests{SHA1: b.SHA1}},
+		{Digests: catalog.Digests{SHA1: d.SHA1, MD5: d.MD5}},
+	}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "import without SHA-256", rep, catalog.ImportReport{Read: 3, New: 3})
+	md5Only, sha1Only, noSHA256 := lookup(t, st, catalog.Digests{MD5: a.MD5}), lookup(t, st, catalog.Digests{SHA1: b.SHA1}), lookup(t, st, catalog.Digests{MD5: d.MD5})
+	// Records with every digest, held by those.
+	conflicting := catalog.Digests{SHA256: e.SHA256, SHA1: e.SHA1, MD5: d.MD5}
+	rep, err = st.ImportHashOnly(ctx(t), records([]catalog.HashOnlyRecord{
+		{Digests: a},                 // held as the MD5-only record: known
+		{Digests: b, Category: cat2}, // held as the SHA-1-only record, uncategorised: updated
+		{Digests: a, Category: cat2}, // held as the MD5-only record, categorised 1: a conflict
+		{Digests: conflicting},       // shares D's MD5 but not its SHA-1: new
+		{Digests: c, Category: cat1}, // held by its SHA-256: known
+	}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "import with every digest", rep, catalog.ImportReport{Read: 5, New: 1, Known: 2, Updated: 1,
+		Conflicts: []catalog.ImportConflict{{Existing: md5Only.ID, Digests: a, Held: cat1, Incoming: cat2}}})
+	if got := must(st.Media(ctx(t), catalog.SystemScope(), sha1Only.ID))(t); got.Category != cat2 || got.Digests.HasSHA256() {
+		t.Errorf("SHA-1-only record after the import: category %v, digests %v; want %v and no SHA-256", got.Category, got.Digests, cat2)
+	}
+	if got := lookup(t, st, catalog.Digests{SHA256: e.SHA256}); got.ID == noSHA256.ID || got.Digests != conflicting {
+		t.Errorf("record disagreeing with a held one on SHA-1 was stored as %+v", got)
+	}
+	if n := must(st.Stats(ctx(t)))(t).Media; n != 5 {
+		t.Errorf("Stats.Media = %d, want 5", n)
+	}
+}
+
+// testImportMany imports enough records that stores handle them in groups (a statement or a
+// COPY for many records) and checks every record as stored, field by field, in input order.
+func testImportMany(t *testing.T, st catalog.Store) {
+	opts := importOptions(t, st)
+	const n = 700
+	in := make([]catalog.HashOnlyRecord, n)
+	for i := range in {
+		label := fmt.Sprintf("many-%d", i)
+		r := catalog.HashOnlyRecord{Digests: digests(label), Size: int64(i * 1000), Kind: catalog.KindImage}
+		switch i % 7 {
+		case 0:
+			r.PDQ = &catalog.PDQ{Hash: hash(label), Quality: i % 101, Flavour: pdq.FullRes}
+		case 1:
+			r.Digests.SHA256 = [32]byte{} // no SHA-256
+			r.Kind = catalog.KindVideo
+		case 2:
+			r.Series = fmt.Sprintf("SERIES-%d", i%3)
+		case 3:
+			r.Kind = ""
+		}
+		if i%5 != 0 {
+			r.Category = catalog.Category{Scheme: catalog.SchemeVICSUS, Code: strconv.Itoa(i % 5)}
+		}
+		in[i] = r
+	}
+	rep, err := st.ImportHashOnly(ctx(t), records(in), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "ImportReport", rep, catalog.ImportReport{Read: n, New: n})
+	queries := make([]catalog.Digests, n)
+	for i, r := range in {
+		queries[i] = r.Digests
+	}
+	found := must(st.LookupDigests(ctx(t), queries))(t)
+	feed := map[catalog.MediaID]catalog.PDQ{}
+	for _, e := range collect(t, st.PDQEntries(ctx(t), 0)) {
+		feed[e.Media] = e.Hash
+	}
+	var prev catalog.MediaID
+	for i, r := range in {
+		if len(found[i]) != 1 {
+			t.Fatalf("record %d: %d media records hold it, want 1", i, len(found[i]))
+		}
+		m := found[i][0]
+		if m.ID <= prev {
+			t.Errorf("record %d: ID %d after %d; want IDs in input order", i, m.ID, prev)
+		}
+		prev = m.ID
+		want := catalog.Media{ID: m.ID, Digests: r.Digests, Size: r.Size, Kind: r.Kind, PDQ: r.PDQ, Category: r.Category,
+			Access: opts.Access.Normalize(), Retention: opts.Retention, Source: opts.Source, Created: m.Created, Updated: m.Updated}
+		if want.Kind == "" {
+			want.Kind = catalog.KindUnknown
+		}
+		if r.Series != "" {
+			s := must(st.SeriesByName(ctx(t), catalog.SystemScope(), r.Series))(t)
+			want.Series = s.ID
+		}
+		diff(t, fmt.Sprintf("record %d as stored", i), m, want)
+		if p, ok := feed[m.ID]; ok != (r.PDQ != nil) || (ok && p != *r.PDQ) {
+			t.Errorf("record %d: PDQ feed has %v (%v), want %v", i, p, ok, r.PDQ)
+		}
+	}
+	if got := must(st.Stats(ctx(t)))(t); got.Media != n || got.Series != 3 {
+		t.Errorf("Stats = %+v, want %d media and 3 series", got, n)
 	}
 	verifyAudit(t, st)
 }

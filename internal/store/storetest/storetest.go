@@ -64,6 +64,14 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ImportHashOnly", testImport},
 		{"ImportHashOnlyDigestKinds", testImportDigestKinds},
 		{"ImportHashOnlySourceError", testImportSourceError},
+		{"ImportHashOnlyWeakHeld", testImportWeakHeld},
+		{"ImportHashOnlyMany", testImportMany},
+		{"Credentials", testCredentials},
+		{"Tokens", testTokens},
+		{"Reveals", testReveals},
+		{"Settings", testSettings},
+		{"MediaEXIF", testMediaEXIF},
+		{"UnauditedAuth", testUnauditedAuth},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
