@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs vidb's whole test suite on a Debian machine with Go, setting up what the tests need first:
-# Debian packages (qemu-user to run the arm64 PDQ conformance tests, ffmpeg for video),
+# Debian packages (qemu-user to run the arm64 PDQ conformance tests, ffmpeg for video, chromium
+# for the web UI tests),
 # staticcheck, and PostgreSQL (started, or installed if absent). Then: go vet, staticcheck, gofmt,
 # the PDQ bit-exactness tests again with GOAMD64=v3 and on arm64 (fused multiply-add must not creep
 # in), and the tests with the race detector. With CI=true, a skipped test fails the run: in CI
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 staticcheck_version=v0.8.2
-apt_packages=(qemu-user ffmpeg)
+apt_packages=(qemu-user ffmpeg chromium)
 
 log() { printf '\n== %s\n' "$*"; }
 

@@ -61,7 +61,7 @@ func runAudit(ctx context.Context, args []string, s streams) error {
 		}
 		trusted = &c
 	}
-	snap, err := d.Store.AuditSnapshot(ctx)
+	snap, err := d.Store.AuditSource(ctx)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,8 @@ type streams struct {
 	stderr io.Writer
 	// stderrIsTerminal says whether progress bars may be drawn on stderr.
 	stderrIsTerminal bool
+	// getenv reads the environment (VIDB_* settings); nil reads nothing.
+	getenv func(string) string
 }
 
 // command is one vidb subcommand.
@@ -55,16 +57,22 @@ type command struct {
 // commands maps each subcommand name to its implementation; each lives in a file of its own.
 func commands() map[string]command {
 	return map[string]command{
-		"hash":  {summary: "hash files and folders: MD5, SHA-1, SHA-256 and PDQ", run: runHash},
-		"init":  {summary: "create a data folder with fresh keys", run: runInit},
-		"audit": {summary: "verify the tamper-evident audit log (audit verify)", run: runAudit},
-		"bench": {summary: "measure vidb's hot paths (bench index)", run: runBench},
+		"hash":    {summary: "hash files and folders: MD5, SHA-1, SHA-256 and PDQ", run: runHash},
+		"init":    {summary: "create a data folder with fresh keys", run: runInit},
+		"audit":   {summary: "verify the tamper-evident audit log (audit verify)", run: runAudit},
+		"bench":   {summary: "measure vidb's hot paths (bench index)", run: runBench},
+		"serve":   {summary: "run the server: the JSON API, on the embedded default or PostgreSQL and S3", run: runServe},
+		"user":    {summary: "manage accounts (user add, list, disable, enable, reset-password)", run: runUser},
+		"triage":  {summary: "sort a seized folder or archive into known, near, unknown (--known, --data, --server)", run: runTriage},
+		"import":  {summary: "import a VICS hash set or case export as known records (import vics)", run: runImport},
+		"export":  {summary: "export what a user may see as VICS 1.3 or 2.0 (export vics)", run: runExport},
+		"country": {summary: "register the countries a deployment connects (country add, list)", run: runCountry},
 	}
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	s := streams{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, stderrIsTerminal: isTerminal(os.Stderr)}
+	s := streams{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, stderrIsTerminal: isTerminal(os.Stderr), getenv: os.Getenv}
 	code := run(ctx, os.Args[1:], s)
 	stop()
 	os.Exit(code)

@@ -79,6 +79,9 @@ var pure = []string{
 	"internal/blob", // the backends that need HTTP live in subpackages
 	"internal/catalog",
 	"internal/vics",
+	"internal/auth",
+	"internal/casework",
+	"internal/triage", // the server matcher, which needs HTTP, lives in triage/remote
 }
 
 // stdlibOnly are packages that import the standard library alone: pdq because others import

@@ -26,7 +26,7 @@ func ctx() context.Context { return context.Background() }
 func TestInitAndOpen(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
-	if err := Init(ctx(), dir, nil); err != nil {
+	if err := Init(ctx(), dir, Options{}); err != nil {
 		t.Fatalf("Init: %v", err)
 	}
 	for _, p := range []string{DBFile, BlobsDir, SpoolDir, KeysDir, IndexDir, stampFile} {
@@ -49,7 +49,7 @@ func TestInitAndOpen(t *testing.T) {
 
 	// Init refuses to overwrite anything.
 	keyBefore, _ := os.ReadFile(filepath.Join(dir, KeysDir, "audit.key"))
-	if err := Init(ctx(), dir, nil); !errors.Is(err, ErrExists) {
+	if err := Init(ctx(), dir, Options{}); !errors.Is(err, ErrExists) {
 		t.Errorf("Init over an existing deployment = %v, want %v", err, ErrExists)
 	}
 	if keyAfter, _ := os.ReadFile(filepath.Join(dir, KeysDir, "audit.key")); !bytes.Equal(keyBefore, keyAfter) {
@@ -64,7 +64,7 @@ func TestInitAndOpen(t *testing.T) {
 	if _, err := Open(ctx(), dir, Options{}); !errors.Is(err, ErrLocked) {
 		t.Errorf("second Open = %v, want %v", err, ErrLocked)
 	}
-	snap, err := d.Store.AuditSnapshot(ctx())
+	snap, err := d.Store.AuditSource(ctx())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestOpenRefusesOtherFolders(t *testing.T) {
 	}
 	notEmpty := t.TempDir()
 	os.WriteFile(filepath.Join(notEmpty, "holiday.jpg"), []byte("x"), 0o600)
-	if err := Init(ctx(), notEmpty, nil); !errors.Is(err, ErrExists) {
+	if err := Init(ctx(), notEmpty, Options{}); !errors.Is(err, ErrExists) {
 		t.Errorf("Init(folder with a file) = %v, want %v", err, ErrExists)
 	}
 }
@@ -112,7 +112,7 @@ func TestCrash(t *testing.T) {
 	}
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
-	if err := Init(ctx(), dir, nil); err != nil {
+	if err := Init(ctx(), dir, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(1, 2))
@@ -237,7 +237,7 @@ func checkConsistent(t *testing.T, dir string, round int) {
 		}
 		p.After = int64(list[len(list)-1].ID)
 	}
-	snap, err := d.Store.AuditSnapshot(ctx())
+	snap, err := d.Store.AuditSource(ctx())
 	if err != nil {
 		t.Fatal(err)
 	}

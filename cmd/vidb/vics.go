@@ -1,0 +1,400 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vidb-project/vidb/internal/audit"
+	"github.com/vidb-project/vidb/internal/catalog"
+	"github.com/vidb-project/vidb/internal/datadir"
+	"github.com/vidb-project/vidb/internal/vics"
+)
+
+const importUsage = `usage: vidb import vics FILE --owner CC --visibility network|listed|owner [--share CC,...] [--data DIR]
+
+Imports a VICS (Project VIC) 1.x or 2.0 file, hash set or case export, into a data folder as
+hash-only known records, streamed through the bulk path. Each record is owned by --owner
+with the given visibility. Prints how many records were new, already known, updated (held
+uncategorised, now categorised) and conflicting (the same digest held with another category:
+both kept, never overwritten), and every record refused. Exit status 3 when records were
+refused or the file ended in error after some records were imported.
+
+flags:
+`
+
+const exportUsage = `usage: vidb export vics [--data DIR] [--case NUMBER --owner CC | --series NAME] [--version 1.3|2.0] [--as LOGIN] > out.json
+
+Writes the media records a user may see as a VICS hash set, streamed: all of them, those
+sighted in a case, or those of a series. --as LOGIN exports what that user may see; without
+it the CLI, run by the operator on the data folder itself, exports with the system scope
+(every record). The export is an audit event. Categories the chosen version and variant
+cannot carry (another scheme than vics-us in 2.0/US) are left out and counted.
+
+flags:
+`
+
+func runImport(ctx context.Context, args []string, s streams) error {
+	if len(args) == 0 || args[0] != "vics" {
+		fmt.Fprint(s.stderr, importUsage)
+		return usageError{"want: vidb import vics FILE"}
+	}
+	fs := flag.NewFlagSet("import vics", flag.ContinueOnError)
+	fs.SetOutput(s.stderr)
+	fs.Usage = func() { fmt.Fprint(s.stderr, importUsage); fs.PrintDefaults() }
+	var dep deployFlags
+	dep.register(fs)
+	owner := fs.String("owner", "", "the owner `country` of the imported records (ISO 3166 alpha-2)")
+	visibility := fs.String("visibility", "", "who may see them: network, listed or owner")
+	share := fs.String("share", "", "with --visibility listed: the `countries` (CC,CC,...) that may see them")
+	years := fs.Int("retention-years", 10, "review the records after this many `years`")
+	variant := fs.String("variant", "", "the national variant of a 1.x file's categories (US, UK, ...), when known")
+	fileArgs, flagArgs := splitArgs(args[1:])
+	if err := parseFlags(fs, flagArgs); err != nil {
+		return err
+	}
+	fileArgs = append(fileArgs, fs.Args()...)
+	if len(fileArgs) != 1 {
+		fs.Usage()
+		return usageError{"want exactly one FILE"}
+	}
+	access, err := parseAccess(*owner, *visibility, *share)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if *years < 1 {
+		return usageError{"--retention-years must be at least 1"}
+	}
+	path := fileArgs[0]
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	vr, err := vics.NewReaderOptions(f, vics.ReaderOptions{Variant: *variant})
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	d, err := dep.open(ctx, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	var refused []string
+	var readErr error
+	records := func(yield func(catalog.HashOnlyRecord, error) bool) {
+		for m, err := range vr.Media() {
+			if err != nil {
+				readErr = err
+				return // the file ends here; what was read is imported
+			}
+			rec, err := hashOnlyRecord(m)
+			if err != nil {
+				refused = append(refused, fmt.Sprintf("record %d: %v", vr.Count()-1, err))
+				continue
+			}
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+	rep, err := d.Store.ImportHashOnly(ctx, iter.Seq2[catalog.HashOnlyRecord, error](records), catalog.ImportOptions{
+		Access: access, Retention: time.Now().UTC().AddDate(*years, 0, 0), Source: "vics:" + filepath.Base(path),
+	})
+	fmt.Fprintf(s.stdout, "read %d, new %d, known %d, updated %d, conflicts %d, refused %d\n",
+		rep.Read, rep.New, rep.Known, rep.Updated, len(rep.Conflicts), len(refused))
+	for _, c := range rep.Conflicts {
+		fmt.Fprintf(s.stdout, "conflict: %s held as media %d with category %s:%s, the file says %s:%s; both kept\n",
+			c.Digests, c.Existing, c.Held.Scheme, c.Held.Code, c.Incoming.Scheme, c.Incoming.Code)
+	}
+	for _, r := range refused {
+		fmt.Fprintf(s.stderr, "vidb import: %s: refused %s\n", path, r)
+	}
+	if err != nil {
+		if errors.Is(err, catalog.ErrInvalid) {
+			return usageError{err.Error()}
+		}
+		return err
+	}
+	if readErr != nil {
+		fmt.Fprintf(s.stderr, "vidb import: %s: %v (the %d records before it were imported)\n", path, readErr, rep.Read)
+		if rep.Read == 0 {
+			return fmt.Errorf("%s: %w", path, readErr)
+		}
+		return errPartial
+	}
+	if len(refused) > 0 {
+		return errPartial
+	}
+	return nil
+}
+
+// splitArgs separates leading positional arguments from the flags after them, so that
+// "vidb import vics FILE --owner FR" works as well as the flags-first form.
+func splitArgs(args []string) (pos, flags []string) {
+	for i, a := range args {
+		if strings.HasPrefix(a, "-") {
+			return pos, args[i:]
+		}
+		pos = append(pos, a)
+	}
+	return pos, nil
+}
+
+func parseAccess(owner, visibility, share string) (catalog.Access, error) {
+	if owner == "" || visibility == "" {
+		return catalog.Access{}, errors.New("--owner and --visibility are required")
+	}
+	v, err := catalog.ParseVisibility(visibility)
+	if err != nil {
+		return catalog.Access{}, err
+	}
+	a := catalog.Access{Owner: catalog.CountryCode(strings.ToUpper(owner)), Visibility: v}
+	if share != "" {
+		if v != catalog.VisibilityListed {
+			return a, errors.New("--share needs --visibility listed")
+		}
+		for _, c := range strings.Split(share, ",") {
+			a.SharedWith = append(a.SharedWith, catalog.CountryCode(strings.ToUpper(strings.TrimSpace(c))))
+		}
+	}
+	a = a.Normalize()
+	return a, a.Validate()
+}
+
+// hashOnlyRecord maps a VICS record onto the catalog's bulk import record.
+func hashOnlyRecord(m vics.Media) (catalog.HashOnlyRecord, error) {
+	var rec catalog.HashOnlyRecord
+	sha256 := m.SHA256
+	if sha256 == "" {
+		sha256 = m.AltHash("SHA256")
+	}
+	for _, d := range []struct {
+		hex string
+		dst []byte
+	}{{m.MD5, rec.Digests.MD5[:]}, {m.SHA1, rec.Digests.SHA1[:]}, {sha256, rec.Digests.SHA256[:]}} {
+		if d.hex == "" {
+			continue
+		}
+		if len(d.hex) != 2*len(d.dst) {
+			return rec, fmt.Errorf("digest %q has the wrong length", d.hex)
+		}
+		if _, err := hex.Decode(d.dst, []byte(d.hex)); err != nil {
+			return rec, fmt.Errorf("digest %q: %w", d.hex, err)
+		}
+	}
+	if rec.Digests.Empty() {
+		return rec, errors.New("no MD5, SHA-1 or SHA-256")
+	}
+	rec.Size = m.MediaSize
+	switch mt := strings.ToLower(m.MimeType); {
+	case strings.HasPrefix(mt, "image/"):
+		rec.Kind = catalog.KindImage
+	case strings.HasPrefix(mt, "video/"):
+		rec.Kind = catalog.KindVideo
+	default:
+		rec.Kind = catalog.KindUnknown
+	}
+	scheme, code := m.Category.SchemeCode()
+	rec.Category = catalog.Category{Scheme: scheme, Code: code}
+	rec.Series = m.Series
+	if p := m.AltHash("PDQ"); p != "" {
+		var h [32]byte
+		if len(p) == 64 {
+			if _, err := hex.Decode(h[:], []byte(p)); err == nil {
+				rec.PDQ = &catalog.PDQ{Hash: h, Quality: catalog.MatchableQuality}
+			}
+		}
+	}
+	return rec, nil
+}
+
+func runExport(ctx context.Context, args []string, s streams) error {
+	if len(args) == 0 || args[0] != "vics" {
+		fmt.Fprint(s.stderr, exportUsage)
+		return usageError{"want: vidb export vics"}
+	}
+	fs := flag.NewFlagSet("export vics", flag.ContinueOnError)
+	fs.SetOutput(s.stderr)
+	fs.Usage = func() { fmt.Fprint(s.stderr, exportUsage); fs.PrintDefaults() }
+	var dep deployFlags
+	dep.register(fs)
+	caseNumber := fs.String("case", "", "export the media sighted in the case with this `number`")
+	caseOwner := fs.String("owner", "", "with --case: the case's owner `country`")
+	seriesName := fs.String("series", "", "export the media of the series with this `name`")
+	version := fs.String("version", "2.0", "the VICS `version`: 1.3 or 2.0")
+	as := fs.String("as", "", "export what the user with this `login` may see (default: everything)")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"unexpected argument " + fs.Arg(0)}
+	}
+	if *version != "1.3" && *version != "2.0" {
+		return usageError{fmt.Sprintf("--version %q: want 1.3 or 2.0", *version)}
+	}
+	if *caseNumber != "" && *seriesName != "" {
+		return usageError{"give --case or --series, not both"}
+	}
+	if *caseNumber != "" && *caseOwner == "" {
+		return usageError{"--case needs --owner (case numbers are per country)"}
+	}
+	d, err := dep.open(ctx, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	n, dropped, err := exportVICS(ctx, d, s.stdout, exportOptions{
+		caseNumber: *caseNumber, caseOwner: catalog.CountryCode(strings.ToUpper(*caseOwner)),
+		series: *seriesName, version: *version, as: *as,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.stderr, "vidb export: %d records", n)
+	if dropped > 0 {
+		fmt.Fprintf(s.stderr, "; %d categories the file cannot carry were left out", dropped)
+	}
+	fmt.Fprintln(s.stderr)
+	return nil
+}
+
+type exportOptions struct {
+	caseNumber string
+	caseOwner  catalog.CountryCode
+	series     string
+	version    string
+	as         string
+}
+
+// exportVICS streams the records the scope sees, page by page, through a vics.Writer, and
+// records the export in the audit log.
+func exportVICS(ctx context.Context, d *datadir.Deployment, w io.Writer, o exportOptions) (n, dropped int64, err error) {
+	scope, actor := catalog.SystemScope(), catalog.User{Login: "system"}
+	if o.as != "" {
+		u, err := d.Store.UserByLogin(ctx, o.as)
+		if err != nil {
+			return 0, 0, fmt.Errorf("--as %s: %w", o.as, err)
+		}
+		scope, actor = catalog.ScopeOf(u), u
+	}
+	var filter catalog.MediaFilter
+	object := "media"
+	switch {
+	case o.caseNumber != "":
+		c, err := d.Store.CaseByNumber(ctx, scope, o.caseOwner, o.caseNumber)
+		if err != nil {
+			return 0, 0, fmt.Errorf("case %s/%s: %w", o.caseOwner, o.caseNumber, err)
+		}
+		filter.Case, object = c.ID, fmt.Sprintf("case/%d", c.ID)
+	case o.series != "":
+		sr, err := d.Store.SeriesByName(ctx, scope, o.series)
+		if err != nil {
+			return 0, 0, fmt.Errorf("series %q: %w", o.series, err)
+		}
+		filter.Series, object = sr.ID, fmt.Sprintf("series/%d", sr.ID)
+	}
+	vw, err := vics.NewWriter(w, vics.WriterOptions{Version: o.version})
+	if err != nil {
+		return 0, 0, err
+	}
+	seriesNames := map[catalog.SeriesID]string{}
+	page := catalog.Page{Limit: catalog.MaxPageSize}
+	for {
+		ms, err := d.Store.MediaList(ctx, scope, filter, page)
+		if err != nil {
+			return n, dropped, err
+		}
+		for _, m := range ms {
+			vm, ok := vicsMedia(m, o.version)
+			if !ok {
+				dropped++
+			}
+			if m.Series != 0 {
+				name, seen := seriesNames[m.Series]
+				if !seen {
+					if sr, err := d.Store.Series(ctx, scope, m.Series); err == nil {
+						name = sr.Name
+					}
+					seriesNames[m.Series] = name
+				}
+				vm.Series = name
+			}
+			if err := vw.Write(vm); err != nil {
+				return n, dropped, err
+			}
+			n++
+		}
+		if len(ms) < page.Size() {
+			break
+		}
+		page.After = int64(ms[len(ms)-1].ID)
+	}
+	if err := vw.Close(); err != nil {
+		return n, dropped, err
+	}
+	err = d.Store.Update(context.WithoutCancel(ctx), func(tx catalog.Tx) error {
+		_, err := tx.Audit(ctx, audit.Event{
+			Time: time.Now().UTC().Truncate(time.Microsecond), Actor: actor.Login, ActorID: int64(actor.ID),
+			Country: string(actor.Country), Action: "vics.export", Object: object,
+			Details: map[string]string{"records": strconv.FormatInt(n, 10), "version": o.version},
+		})
+		return err
+	})
+	return n, dropped, err
+}
+
+// vicsMedia maps a media record onto a VICS record; ok is false when its category had to be
+// left out because the file's version and variant cannot carry it.
+func vicsMedia(m catalog.Media, version string) (vics.Media, bool) {
+	up := func(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
+	var vm vics.Media
+	if m.Digests.HasMD5() {
+		vm.MD5 = up(m.Digests.MD5[:])
+	}
+	if m.Digests.HasSHA1() {
+		vm.SHA1 = up(m.Digests.SHA1[:])
+	}
+	if m.Digests.HasSHA256() {
+		if version == "2.0" {
+			vm.SHA256 = up(m.Digests.SHA256[:])
+		} else {
+			vm.AlternativeHashes = append(vm.AlternativeHashes, vics.AltHash{HashName: "SHA256", HashValue: up(m.Digests.SHA256[:])})
+		}
+	}
+	if m.PDQ != nil {
+		vm.AlternativeHashes = append(vm.AlternativeHashes, vics.AltHash{HashName: "PDQ", HashValue: m.PDQ.Hash.String()})
+	}
+	vm.MediaSize = m.Size
+	vm.MimeType = m.MIME
+	if m.Category.IsZero() {
+		return vm, true
+	}
+	code, err := strconv.Atoi(m.Category.Code)
+	if err != nil || !strings.HasPrefix(m.Category.Scheme, "vics-") {
+		return vm, false
+	}
+	variant := strings.ToUpper(strings.TrimPrefix(m.Category.Scheme, "vics-"))
+	c := vics.Category{Variant: variant, Code: code}
+	switch {
+	case version == "2.0" && variant != vics.VariantUS:
+		return vm, false
+	case version != "2.0" && c.Published() != (variant == vics.VariantUS):
+		return vm, false // a 1.x reader attributes published codes to US, others to UK
+	case version != "2.0" && variant != vics.VariantUS && variant != vics.VariantUK:
+		return vm, false
+	}
+	vm.Category = c
+	return vm, true
+}
