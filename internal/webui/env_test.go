@@ -42,15 +42,15 @@ const testPassword = "correct horse battery staple"
 // SQLite store, a real encrypted local vault, auth, ingest, casework, preview, the JSON API
 // under /api/ and this UI at /.
 type env struct {
-	t        testing.TB
-	srv      *httptest.Server
-	ui       http.Handler
-	store    *sqlite.Store
-	auth     *auth.Service
-	pipe     *ingest.Pipeline
-	work     *casework.Service
-	prev     *preview.Service
-	logs     *lockedBuffer
+	t     testing.TB
+	srv   *httptest.Server
+	ui    http.Handler
+	store *sqlite.Store
+	auth  *auth.Service
+	pipe  *ingest.Pipeline
+	work  *casework.Service
+	prev  *preview.Service
+	logs  *lockedBuffer
 }
 
 type envOptions struct {
