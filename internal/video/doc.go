@@ -19,7 +19,9 @@
 // the process group is killed when the context ends. A file that ffprobe or ffmpeg cannot read
 // is an error for that file (wrapping [ErrBadVideo]), never a hang or a crash of the caller.
 // [Hasher.HashStream] follows network streams (HLS, RTMP, ...) named by the investigator; their
-// playlists may reach the network but not local files.
+// playlists may reach the network but not local files. [Hasher.HashFollow] follows a local
+// file still being written, fed to ffmpeg through a pipe until it stops growing.
+// [Hasher.Still] decodes one frame, scaled down, for previews, under the same limits.
 //
 // Matching follows python-threatexchange: [Dedup] drops exact duplicate frame hashes, frames
 // of quality below [pdq.MinQuality] are kept but not matched, and [Compare] reports the share

@@ -137,6 +137,9 @@ type runSpec struct {
 	limit     time.Duration // time limit of the whole run; 0 for none
 	stall     time.Duration // time limit for each frame; 0 for none
 	maxFrames int           // hashed frames allowed; 0 for no limit
+	// feed, when set, writes ffmpeg's input to its standard input (input "pipe:0"), then
+	// returns; an error stops the run.
+	feed func(ctx context.Context, w io.Writer) error
 }
 
 // ffmpegArgs returns ffmpeg's arguments for a run that writes every frameMod-th decoded frame
@@ -251,10 +254,31 @@ func (h *Hasher) run(ctx context.Context, s runSpec, emit func(Frame) error) err
 	if err != nil {
 		return err
 	}
+	var stdin io.WriteCloser
+	if s.feed != nil {
+		if stdin, err = cmd.StdinPipe(); err != nil {
+			return err
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrNotInstalled, h.cfg.FFmpeg, err)
 	}
 	growPipe(stdout)
+	fed := make(chan struct{})
+	feedCtx, stopFeed := context.WithCancel(ctx)
+	defer stopFeed()
+	if s.feed != nil {
+		go func() {
+			defer close(fed)
+			err := s.feed(feedCtx, stdin)
+			stdin.Close() // ffmpeg sees the end of its input, and finishes
+			if err != nil && feedCtx.Err() == nil {
+				fail(err)
+			}
+		}()
+	} else {
+		close(fed)
+	}
 
 	workers := h.cfg.Workers
 	nbuf := workers + 2
@@ -356,6 +380,8 @@ func (h *Hasher) run(ctx context.Context, s runSpec, emit func(Frame) error) err
 	}
 	<-readDone
 	werr := cmd.Wait()
+	stopFeed()
+	<-fed
 
 	failMu.Lock()
 	defer failMu.Unlock()

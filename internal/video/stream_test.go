@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -141,4 +142,57 @@ func TestStreamCannotReadFiles(t *testing.T) {
 		t.Errorf("HashStream read a local segment: %d frames, %v", n, err)
 	}
 	t.Log(err)
+}
+
+// TestHashFollow follows an MPEG-TS file while it is being written: the frames are those of
+// the finished file, and the run ends without error once the file stops growing.
+func TestHashFollow(t *testing.T) {
+	src := makeVideo(t, "src.ts", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-t", "6", "-c:v", "libx264", "-g", "10", "-bf", "0")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newTestHasher(t, Config{StallTimeout: 2 * time.Second})
+	_, want, err := h.Hash(t.Context(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	growing := filepath.Join(t.TempDir(), "growing.ts")
+	first := len(data) / 4
+	first -= first % 188
+	if err := os.WriteFile(growing, data[:first], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wrote := make(chan time.Time, 1)
+	go func() {
+		f, err := os.OpenFile(growing, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			wrote <- time.Time{}
+			return
+		}
+		defer f.Close()
+		for off := first; off < len(data); off += 188 * 32 {
+			time.Sleep(50 * time.Millisecond)
+			f.Write(data[off:min(off+188*32, len(data))])
+		}
+		wrote <- time.Now()
+	}()
+	var got []Frame
+	_, err = h.HashFollow(t.Context(), growing, func(f Frame) error {
+		got = append(got, f)
+		return nil
+	})
+	end := time.Now()
+	if err != nil {
+		t.Fatalf("HashFollow: %v", err)
+	}
+	if done := <-wrote; end.Before(done) {
+		t.Errorf("HashFollow returned %v before the writer finished", done.Sub(end))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("followed frames differ from the finished file's (-file +followed):\n%s", diff)
+	}
+	if _, err := h.HashFollow(t.Context(), t.TempDir(), func(Frame) error { return nil }); !errors.Is(err, ErrBadVideo) {
+		t.Errorf("HashFollow on a folder: %v, want ErrBadVideo", err)
+	}
 }
