@@ -58,14 +58,15 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"hash":    {summary: "hash files and folders: MD5, SHA-1, SHA-256 and PDQ", run: runHash},
-		"init":    {summary: "create a data folder with fresh keys", run: runInit},
+		"init":    {summary: "create a deployment: data folder, keys, the first country and coordinator", run: runInit},
 		"audit":   {summary: "verify the tamper-evident audit log (audit verify)", run: runAudit},
 		"bench":   {summary: "measure vidb's hot paths (bench index)", run: runBench},
-		"serve":   {summary: "run the server: the JSON API, on the embedded default or PostgreSQL and S3", run: runServe},
+		"serve":   {summary: "run the server: the web UI and the JSON API, on the embedded default or PostgreSQL and S3", run: runServe},
 		"user":    {summary: "manage accounts (user add, list, disable, enable, reset-password)", run: runUser},
 		"triage":  {summary: "sort a seized folder or archive into known, near, unknown (--known, --data, --server)", run: runTriage},
 		"import":  {summary: "import a VICS hash set or case export as known records (import vics)", run: runImport},
 		"export":  {summary: "export what a user may see as VICS 1.3 or 2.0 (export vics)", run: runExport},
+		"watch":   {summary: "follow a live stream (HLS, RTMP, RTSP, a growing file) and alert on held material (--data or --server)", run: runWatch},
 		"country": {summary: "register the countries a deployment connects (country add, list)", run: runCountry},
 	}
 }
