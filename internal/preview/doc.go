@@ -8,9 +8,10 @@
 // ffmpeg is done with it. Every read checks the catalog's rules first (catalog.ScopeOf,
 // catalog.Can); a record the user may not see is catalog.ErrNotFound.
 //
-// A video is probed with package video first (which refuses playlists, manifests and
-// concatenation scripts); the frames are then extracted by ffmpeg runs of this package, with a
-// fixed argument list, local-file protocols only, no standard input, a deadline and bounded
-// output. So this package may import os/exec; it must not import net/http, database/sql or any
-// storage adapter, and it keeps no package-level mutable state.
+// A video is probed and its frames extracted by package video (Hasher.Probe, Hasher.Still),
+// which holds all the hardening of the ffmpeg runs: playlists, manifests and concatenation
+// scripts refused, a fixed argument list, local-file protocols only, no standard input, a
+// deadline and bounded output. This package starts no process itself: it must not import
+// os/exec, net/http, database/sql or any storage adapter, and it keeps no package-level
+// mutable state.
 package preview

@@ -53,11 +53,9 @@ const (
 	MaxStills     = 48
 	// MaxSide is the largest preview side a user may ask for: a preview is not a reveal.
 	MaxSide = 1024
-	// frameSide bounds the frames ffmpeg extracts for a contact sheet, before Preview reduces
-	// them further.
+	// frameSide bounds the frames extracted for a contact sheet, before Preview reduces them
+	// further.
 	frameSide = 1024
-	// frameTimeout bounds one ffmpeg run extracting one frame.
-	frameTimeout = time.Minute
 )
 
 // Options are a user's exposure settings: how large, how blurred and whether in colour their
@@ -117,7 +115,6 @@ type Service struct {
 	cfg    Config
 	log    *slog.Logger
 	hasher *video.Hasher // nil without Config.Video
-	ffmpeg string
 	cache  *cache
 	// work bounds the renderings running at once (each may hold MaxBytes of content and a
 	// decoded image): one per core.
@@ -158,7 +155,6 @@ func New(store catalog.Store, vault *blob.Vault, cfg Config, log *slog.Logger) (
 			return nil, fmt.Errorf("preview: %w", err)
 		}
 		s.hasher = h
-		s.ffmpeg = h.Config().FFmpeg
 	}
 	return s, nil
 }

@@ -8,22 +8,18 @@ import (
 	"image/png"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/vidb-project/vidb/internal/blob"
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/imaging"
+	"github.com/vidb-project/vidb/internal/video"
 )
 
-// maxFramePNG bounds the PNG ffmpeg may write for one extracted frame (1024 x 1024 rgb24 is
-// 3 MiB uncompressed; PNG adds little even for noise).
-const maxFramePNG = 8 << 20
-
 // stills renders n blurred stills spread over video m, from the cache when it has them. The
-// plaintext goes to a 0600 spool file that is removed before stills returns.
+// plaintext goes to a 0600 spool file that is removed before stills returns; the frames are
+// decoded by video.Hasher.Still, which holds all the hardening of the ffmpeg runs.
 func (s *Service) stills(ctx context.Context, m catalog.Media, n int, o Options) ([]Still, error) {
 	if s.hasher == nil {
 		return nil, fmt.Errorf("%w: contact sheets are not configured", ErrNoPreview)
@@ -58,27 +54,29 @@ func (s *Service) stills(ctx context.Context, m catalog.Media, n int, o Options)
 		n = 1 // no duration to spread stills over: the first frame
 	}
 	var out []Still
+	var last error
 	for i := range n {
 		at := time.Duration(float64(d) * (float64(i) + 0.5) / float64(n))
-		frame, err := s.frame(ctx, path, at)
-		if err != nil {
-			return nil, err
-		}
-		if frame == nil {
-			continue // past the last frame the stream really has
-		}
-		img, _, err := imaging.Decode(frame, s.cfg.Limits)
-		if err != nil {
+		frame, err := s.hasher.Still(ctx, path, at, frameSide)
+		switch {
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("%w: %w", ErrNoPreview, ctx.Err())
+		case errors.Is(err, video.ErrBadVideo):
+			// Past the last frame the stream really has (a declared duration can be longer),
+			// or a frame ffmpeg cannot decode: the sheet goes on without it.
+			last = err
+			continue
+		case err != nil:
 			return nil, fmt.Errorf("%w: frame at %v: %w", ErrNoPreview, at, err)
 		}
 		var buf bytes.Buffer
-		if err := png.Encode(&buf, imaging.Preview(img, imaging.PreviewOptions(o))); err != nil {
+		if err := png.Encode(&buf, imaging.Preview(frame, imaging.PreviewOptions(o))); err != nil {
 			return nil, err
 		}
 		out = append(out, Still{Timestamp: at, PNG: buf.Bytes()})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: ffmpeg extracted no frame", ErrNoPreview)
+		return nil, fmt.Errorf("%w: no frame could be extracted: %w", ErrNoPreview, last)
 	}
 	s.cache.put(key, out)
 	return out, nil
@@ -120,60 +118,4 @@ func (s *Service) spool(ctx context.Context, m catalog.Media) (_ string, err err
 		return "", err
 	}
 	return path, nil
-}
-
-// frame runs ffmpeg for the frame at time at of the video at path, scaled to fit frameSide,
-// as PNG; nil when the video has no frame there. The file was probed first, which refuses
-// playlists and concatenation scripts; ffmpeg may open local files only, reads no standard
-// input, and runs under a deadline with its output bounded.
-func (s *Service) frame(ctx context.Context, path string, at time.Duration) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, frameTimeout)
-	defer cancel()
-	scale := "scale=w='min(iw," + strconv.Itoa(frameSide) + ")':h='min(ih," + strconv.Itoa(frameSide) +
-		")':force_original_aspect_ratio=decrease"
-	args := []string{
-		"-nostdin", "-hide_banner", "-loglevel", "error",
-		"-protocol_whitelist", "file",
-		"-ss", strconv.FormatFloat(at.Seconds(), 'f', 3, 64),
-		"-i", "file:" + path,
-		"-map", "0:v:0", "-frames:v", "1", "-vf", scale,
-		"-f", "image2pipe", "-c:v", "png", "pipe:1",
-	}
-	cmd := exec.CommandContext(ctx, s.ffmpeg, args...)
-	cmd.Stdin = nil
-	var stdout, stderr boundedBuffer
-	stdout.max, stderr.max = maxFramePNG, 4096
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	switch {
-	case ctx.Err() != nil:
-		return nil, fmt.Errorf("%w: ffmpeg: %w", ErrNoPreview, ctx.Err())
-	case stdout.over:
-		return nil, fmt.Errorf("%w: ffmpeg wrote a frame over %d bytes", ErrNoPreview, maxFramePNG)
-	case err != nil:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return nil, fmt.Errorf("%w: ffmpeg: %v: %s", ErrNoPreview, err, bytes.TrimSpace(stderr.buf.Bytes()))
-		}
-		return nil, fmt.Errorf("%w: running ffmpeg: %w", ErrNoPreview, err)
-	case stdout.buf.Len() == 0:
-		return nil, nil
-	}
-	return stdout.buf.Bytes(), nil
-}
-
-// boundedBuffer keeps at most max bytes and notes when more were written.
-type boundedBuffer struct {
-	buf  bytes.Buffer
-	max  int
-	over bool
-}
-
-func (b *boundedBuffer) Write(p []byte) (int, error) {
-	if room := b.max - b.buf.Len(); len(p) > room {
-		b.over = true
-		b.buf.Write(p[:max(room, 0)])
-		return len(p), nil
-	}
-	return b.buf.Write(p)
 }
