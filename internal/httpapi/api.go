@@ -187,6 +187,7 @@ func (s *server) routeTable() []route {
 		{"POST /api/v1/search", signedIn, s.search},
 		{"POST /api/v1/search/image", signedIn, s.searchImage},
 		{"POST /api/v1/lookup", signedIn, s.lookup},
+		{"POST /api/v1/import/vics", signedIn, s.importVICS},
 
 		{"GET /api/v1/series", signedIn, s.seriesList},
 		{"POST /api/v1/series", signedIn, s.createSeries},
