@@ -9,6 +9,8 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,10 +20,12 @@ import (
 	"github.com/vidb-project/vidb/internal/audit"
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/datadir"
+	"github.com/vidb-project/vidb/internal/triage"
 	"github.com/vidb-project/vidb/internal/vics"
 )
 
 const importUsage = `usage: vidb import vics FILE --owner CC --visibility network|listed|owner [--share CC,...] [--data DIR]
+       vidb import vics FILE --visibility network|listed|owner [--owner CC] --server URL [--token T]
 
 Imports a VICS (Project VIC) 1.x or 2.0 file, hash set or case export, into a data folder as
 hash-only known records, streamed through the bulk path. Each record is owned by --owner
@@ -29,6 +33,11 @@ with the given visibility. Prints how many records were new, already known, upda
 uncategorised, now categorised) and conflicting (the same digest held with another category:
 both kept, never overwritten), and every record refused. Exit status 3 when records were
 refused or the file ended in error after some records were imported.
+
+With --server, the file is streamed to the server's POST /api/v1/import/vics with an API
+token (--token or VIDB_TOKEN) of a reviewer or coordinator; --owner defaults to the token's
+country, and only a coordinator may name another. A conflict with a record you may not see
+names only its owner country. A malformed file is refused by the server with its reason.
 
 flags:
 `
@@ -59,6 +68,8 @@ func runImport(ctx context.Context, args []string, s streams) error {
 	share := fs.String("share", "", "with --visibility listed: the `countries` (CC,CC,...) that may see them")
 	years := fs.Int("retention-years", 10, "review the records after this many `years`")
 	variant := fs.String("variant", "", "the national variant of a 1.x file's categories (US, UK, ...), when known")
+	server := fs.String("server", "", "import into the vidb server at this `URL` instead of a data folder")
+	token := fs.String("token", "", "with --server: the API `token` (default: $VIDB_TOKEN)")
 	fileArgs, flagArgs := splitArgs(args[1:])
 	if err := parseFlags(fs, flagArgs); err != nil {
 		return err
@@ -67,6 +78,28 @@ func runImport(ctx context.Context, args []string, s streams) error {
 	if len(fileArgs) != 1 {
 		fs.Usage()
 		return usageError{"want exactly one FILE"}
+	}
+	if *server != "" {
+		if *token == "" && s.getenv != nil {
+			*token = s.getenv("VIDB_TOKEN")
+		}
+		if *token == "" {
+			return usageError{"--server needs an API token: --token or VIDB_TOKEN"}
+		}
+		if *visibility == "" {
+			return usageError{"--visibility is required"}
+		}
+		q := url.Values{"visibility": {*visibility}, "source": {filepath.Base(fileArgs[0])}, "retention_years": {strconv.Itoa(*years)}}
+		if *owner != "" {
+			q.Set("owner", strings.ToUpper(*owner))
+		}
+		if *share != "" {
+			q.Set("shared_with", strings.ToUpper(*share))
+		}
+		if *variant != "" {
+			q.Set("variant", *variant)
+		}
+		return importRemote(ctx, s, &serverClient{base: *server, token: *token}, fileArgs[0], q)
 	}
 	access, err := parseAccess(*owner, *visibility, *share)
 	if err != nil {
@@ -93,16 +126,12 @@ func runImport(ctx context.Context, args []string, s streams) error {
 
 	var refused []string
 	var readErr error
+	known := triage.KnownRecords(vr, func(i int64, err error) { refused = append(refused, fmt.Sprintf("record %d: %v", i, err)) })
 	records := func(yield func(catalog.HashOnlyRecord, error) bool) {
-		for m, err := range vr.Media() {
+		for rec, err := range known {
 			if err != nil {
 				readErr = err
 				return // the file ends here; what was read is imported
-			}
-			rec, err := hashOnlyRecord(m)
-			if err != nil {
-				refused = append(refused, fmt.Sprintf("record %d: %v", vr.Count()-1, err))
-				continue
 			}
 			if !yield(rec, nil) {
 				return
@@ -140,6 +169,69 @@ func runImport(ctx context.Context, args []string, s streams) error {
 	return nil
 }
 
+// remoteImportReport is the server's answer to POST /api/v1/import/vics.
+type remoteImportReport struct {
+	Read      int64 `json:"read"`
+	New       int64 `json:"new"`
+	Known     int64 `json:"known"`
+	Updated   int64 `json:"updated"`
+	Conflicts []struct {
+		Existing *int64                    `json:"existing"`
+		MD5      string                    `json:"md5"`
+		SHA1     string                    `json:"sha1"`
+		SHA256   string                    `json:"sha256"`
+		Held     *triage.Category          `json:"held"`
+		Incoming triage.Category           `json:"incoming"`
+		Hit      *struct{ Message string } `json:"hit"`
+	} `json:"conflicts"`
+	RefusedCount int64 `json:"refused_count"`
+	Refused      []struct {
+		Record int64  `json:"record"`
+		Error  string `json:"error"`
+	} `json:"refused"`
+}
+
+// importRemote streams the file at path to a server's POST /api/v1/import/vics and prints its
+// report as the local import prints its own.
+func importRemote(ctx context.Context, s streams, c *serverClient, path string, q url.Values) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var rep remoteImportReport
+	if err := c.do(ctx, http.MethodPost, "/api/v1/import/vics?"+q.Encode(), "application/json", f, &rep); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	fmt.Fprintf(s.stdout, "read %d, new %d, known %d, updated %d, conflicts %d, refused %d\n",
+		rep.Read, rep.New, rep.Known, rep.Updated, len(rep.Conflicts), rep.RefusedCount)
+	for _, c := range rep.Conflicts {
+		d := c.SHA256
+		if d == "" {
+			d = c.SHA1
+		}
+		if d == "" {
+			d = c.MD5
+		}
+		switch {
+		case c.Hit != nil:
+			fmt.Fprintf(s.stdout, "conflict: %s is held by a record you may not see (%s), the file says %s; both kept\n", d, c.Hit.Message, c.Incoming)
+		case c.Existing != nil && c.Held != nil:
+			fmt.Fprintf(s.stdout, "conflict: %s held as media %d with category %s, the file says %s; both kept\n", d, *c.Existing, c.Held, c.Incoming)
+		}
+	}
+	for _, r := range rep.Refused {
+		fmt.Fprintf(s.stderr, "vidb import: %s: refused record %d: %s\n", path, r.Record, r.Error)
+	}
+	if more := rep.RefusedCount - int64(len(rep.Refused)); more > 0 {
+		fmt.Fprintf(s.stderr, "vidb import: %s: and %d more records refused\n", path, more)
+	}
+	if rep.RefusedCount > 0 {
+		return errPartial
+	}
+	return nil
+}
+
 // splitArgs separates leading positional arguments from the flags after them, so that
 // "vidb import vics FILE --owner FR" works as well as the flags-first form.
 func splitArgs(args []string) (pos, flags []string) {
@@ -171,53 +263,6 @@ func parseAccess(owner, visibility, share string) (catalog.Access, error) {
 	}
 	a = a.Normalize()
 	return a, a.Validate()
-}
-
-// hashOnlyRecord maps a VICS record onto the catalog's bulk import record.
-func hashOnlyRecord(m vics.Media) (catalog.HashOnlyRecord, error) {
-	var rec catalog.HashOnlyRecord
-	sha256 := m.SHA256
-	if sha256 == "" {
-		sha256 = m.AltHash("SHA256")
-	}
-	for _, d := range []struct {
-		hex string
-		dst []byte
-	}{{m.MD5, rec.Digests.MD5[:]}, {m.SHA1, rec.Digests.SHA1[:]}, {sha256, rec.Digests.SHA256[:]}} {
-		if d.hex == "" {
-			continue
-		}
-		if len(d.hex) != 2*len(d.dst) {
-			return rec, fmt.Errorf("digest %q has the wrong length", d.hex)
-		}
-		if _, err := hex.Decode(d.dst, []byte(d.hex)); err != nil {
-			return rec, fmt.Errorf("digest %q: %w", d.hex, err)
-		}
-	}
-	if rec.Digests.Empty() {
-		return rec, errors.New("no MD5, SHA-1 or SHA-256")
-	}
-	rec.Size = m.MediaSize
-	switch mt := strings.ToLower(m.MimeType); {
-	case strings.HasPrefix(mt, "image/"):
-		rec.Kind = catalog.KindImage
-	case strings.HasPrefix(mt, "video/"):
-		rec.Kind = catalog.KindVideo
-	default:
-		rec.Kind = catalog.KindUnknown
-	}
-	scheme, code := m.Category.SchemeCode()
-	rec.Category = catalog.Category{Scheme: scheme, Code: code}
-	rec.Series = m.Series
-	if p := m.AltHash("PDQ"); p != "" {
-		var h [32]byte
-		if len(p) == 64 {
-			if _, err := hex.Decode(h[:], []byte(p)); err == nil {
-				rec.PDQ = &catalog.PDQ{Hash: h, Quality: catalog.MatchableQuality}
-			}
-		}
-	}
-	return rec, nil
 }
 
 func runExport(ctx context.Context, args []string, s streams) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -212,5 +213,80 @@ func TestImportBadInput(t *testing.T) {
 		if _, _, err := runCmd(t, runImport, args...); !errors.As(err, new(usageError)) {
 			t.Errorf("import %v: err = %v, want a usage error", args, err)
 		}
+	}
+}
+
+// serverToken signs the first coordinator of a served vidb in and returns an API token.
+func serverToken(t *testing.T, sv *served) (*apiClient, string) {
+	t.Helper()
+	a := newAPIClient(t, sv.base)
+	a.signIn(sv.password)
+	tok := a.json("POST", "/api/v1/me/tokens", map[string]any{"name": "cli"}, http.StatusCreated)
+	token, _ := tok["secret"].(string)
+	if token == "" {
+		t.Fatalf("token response without a token: %v", tok)
+	}
+	return a, token
+}
+
+// mediaCount counts the records GET /api/v1/media lists.
+func mediaCount(a *apiClient) int {
+	list := a.call("GET", "/api/v1/media?limit=1000", "", nil, http.StatusOK)
+	items, _ := list["items"].([]any)
+	return len(items)
+}
+
+// TestImportVICSServer imports a VICS hash set into a running server through its API: the
+// records arrive, a second run finds them known, a malformed file is refused with nothing
+// stored, and a record without a digest is refused with exit status 3.
+func TestImportVICSServer(t *testing.T) {
+	t.Parallel()
+	sv := startServe(t, "--country", "NL")
+	defer sv.stop()
+	a, token := serverToken(t, sv)
+	set := filepath.Join(vicsSamples, "synthetic", "vics-2.0-hashset-synthetic.json")
+
+	stdout, stderr, err := runCmd(t, runImport, "vics", set, "--visibility", "network", "--server", sv.base, "--token", token)
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, stderr)
+	}
+	if want := "read 4, new 4, known 0, updated 0, conflicts 0, refused 0\n"; stdout != want {
+		t.Errorf("stdout = %q, want %q", stdout, want)
+	}
+	if n := mediaCount(a); n != 4 {
+		t.Errorf("the server holds %d records, want 4", n)
+	}
+	stdout, _, err = runCmd(t, runImport, "vics", set, "--visibility", "network", "--server", sv.base, "--token", token)
+	if err != nil || !strings.HasPrefix(stdout, "read 4, new 0, known 4,") {
+		t.Errorf("second import: %v, %q", err, stdout)
+	}
+
+	dir := t.TempDir()
+	whole := string(mustRead(t, set))
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(strings.Replace(whole, "161619F15531C9D45A6CF69F663F199C", "0123456789ABCDEF0123456789ABCDEF", 1)[:len(whole)*2/3]), 0o600)
+	if _, _, err := runCmd(t, runImport, "vics", bad, "--visibility", "network", "--server", sv.base, "--token", token); !errors.Is(err, errServer) || !strings.Contains(err.Error(), "malformed VICS") {
+		t.Errorf("malformed file: err = %v, want the server's refusal", err)
+	}
+	if n := mediaCount(a); n != 4 {
+		t.Errorf("after a malformed import the server holds %d records, want 4", n)
+	}
+
+	var buf bytes.Buffer
+	vw, _ := vics.NewWriter(&buf, vics.WriterOptions{})
+	vw.Write(vics.Media{MD5: "00112233445566778899AABBCCDDEEFF", Category: vics.Category{Variant: "US", Code: 1}})
+	vw.Write(vics.Media{MimeType: "image/png"})
+	vw.Close()
+	part := filepath.Join(dir, "part.json")
+	os.WriteFile(part, buf.Bytes(), 0o600)
+	stdout, stderr, err = runCmd(t, runImport, "vics", part, "--visibility", "owner", "--server", sv.base, "--token", token)
+	if !errors.Is(err, errPartial) || !strings.HasPrefix(stdout, "read 1, new 1,") || !strings.Contains(stderr, "refused record 1") {
+		t.Errorf("import with a refused record: %v\n%s%s", err, stdout, stderr)
+	}
+	if _, _, err := runCmd(t, runImport, "vics", set, "--visibility", "network", "--server", sv.base); !errors.As(err, new(usageError)) {
+		t.Errorf("--server without a token: %v, want a usage error", err)
+	}
+	if _, _, err := runCmd(t, runImport, "vics", set, "--visibility", "network", "--server", sv.base, "--token", "vidbt_wrong"); !errors.Is(err, errServer) {
+		t.Errorf("a wrong token: %v, want the server's refusal", err)
 	}
 }

@@ -27,7 +27,15 @@
 // matcher holds a PDQ hash within the radius (31 by default) of one of its 8 dihedral hashes
 // and its PDQ quality is at least catalog.MatchableQuality, unknown when it is media that no
 // matcher knows, not-media when its content is not an image or a video, and failed when it
-// could not be read or decoded, or was refused. Videos are classified by digest only.
+// could not be read or decoded, or was refused.
+//
+// A video is known when a matcher holds its digest. With Options.Video (a VideoHasher: the CLI
+// wires in internal/video, which runs ffmpeg), its frames are hashed too (an archive entry is
+// first written to a 0600 file in Options.SpoolDir, removed as soon as it is hashed), and each
+// distinct frame hash of matchable quality is put to the matchers: a video whose frames match is
+// near, each match carrying the stretch of the video (Match.Seconds) whose frames matched it.
+// A video whose frames cannot be hashed fails unless its digest is known. Without Options.Video,
+// videos are classified by digest only.
 //
 // # Matchers
 //
@@ -43,5 +51,6 @@
 // the results into counts, a self-contained HTML report and a VICS 2.0 case export.
 //
 // This package computes on local files and memory: it must not import net/http, database/sql,
-// os/exec, the store adapters or internal/datadir (the CLI wires those in).
+// os/exec (directly or through internal/video), the store adapters or internal/datadir (the
+// CLI wires those in).
 package triage

@@ -75,6 +75,25 @@ type Match struct {
 	// not see: "a record owned by XX matches; contact XX".
 	HitOwner   string `json:"hit_owner,omitempty"`
 	HitMessage string `json:"hit_message,omitempty"`
+	// Seconds is, for a video triaged frame by frame, the stretch of the video whose frames
+	// matched this record (from the first to the last matching frame).
+	Seconds *Span `json:"seconds,omitempty"`
+}
+
+// Span is a stretch of a video, in seconds from its start.
+type Span struct {
+	From float64 `json:"from"`
+	To   float64 `json:"to"`
+}
+
+// Upload is what became of a file sent to a server as new evidence (vidb triage --upload).
+type Upload struct {
+	// Status is the server's answer: "new", "held" or "hit"; empty when the upload failed.
+	Status string `json:"status,omitempty"`
+	// Media is the record's ID on the server (absent for a hit).
+	Media int64 `json:"media,omitempty"`
+	// Error says why the upload failed.
+	Error string `json:"error,omitempty"`
 }
 
 // Result is one file's triage: the line `vidb triage --json` prints and the State records.
@@ -89,9 +108,15 @@ type Result struct {
 	Width  int    `json:"width,omitempty"`
 	Height int    `json:"height,omitempty"`
 	// PDQ is the image's hash (hex) and Quality its quality, 0 to 100.
-	PDQ     string  `json:"pdq,omitempty"`
-	Quality *int    `json:"quality,omitempty"`
+	PDQ     string `json:"pdq,omitempty"`
+	Quality *int   `json:"quality,omitempty"`
+	// Frames is, for a video hashed frame by frame, the number of its distinct frame hashes of
+	// matchable quality (those put to the matchers).
+	Frames  int     `json:"frames,omitempty"`
 	Matches []Match `json:"matches,omitempty"`
+	// Upload is set for a file sent to a server (see Upload); the State keeps it, so that a
+	// resumed run does not send the file again.
+	Upload *Upload `json:"upload,omitempty"`
 	// Error says why the file failed.
 	Error string `json:"error,omitempty"`
 	// Err is the error itself, for errors.Is; nil for results read back from a State.
@@ -99,6 +124,9 @@ type Result struct {
 	// Thumbnail is a blurred greyscale PNG preview of an image, when Options.Thumbnails asked
 	// for one and the file is unknown or near; never written to JSON or the State.
 	Thumbnail []byte `json:"-"`
+	// Content is the bytes of an archive entry whose class Options.Content asked for (files on
+	// disk are read again from Path); never written to JSON or the State.
+	Content []byte `json:"-"`
 }
 
 // Category returns the category of the first exact match that has one, or nil.

@@ -90,14 +90,16 @@ func (s *State) Lookup(k Key) (Result, bool) {
 	return r, ok
 }
 
-// Record appends a finished file, unless it is recorded already.
+// Record appends a finished file, unless it is recorded already as it is: a file recorded
+// before is recorded again only when its upload changed (a resumed run that uploaded it), and
+// the later line wins when the state is loaded.
 func (s *State) Record(r Result) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.done[r.Key]; ok {
+	if old, ok := s.done[r.Key]; ok && sameUpload(old.Upload, r.Upload) {
 		return nil
 	}
-	r.Thumbnail = nil
+	r.Thumbnail, r.Content = nil, nil
 	line, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -130,4 +132,11 @@ func (s *State) Close() error {
 		err = e
 	}
 	return err
+}
+
+func sameUpload(a, b *Upload) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -25,6 +26,10 @@ const DefaultRadius = 31
 
 // DefaultBatch is how many files are put to the matchers at once.
 const DefaultBatch = 1000
+
+// MaxBatchBytes bounds the file content a batch holds until it is emitted (for thumbnails and
+// Options.Content): a batch is put to the matchers early when it reaches it.
+const MaxBatchBytes = 256 << 20
 
 // Options configure Run. The zero value triages with no matcher (every media file unknown).
 type Options struct {
@@ -50,6 +55,18 @@ type Options struct {
 	// Resume, if set, is asked about every file before it is read: when it returns a result,
 	// that result is reported as it is and the file is not read again (see State.Lookup).
 	Resume func(Key) (Result, bool)
+	// Video, if set, hashes every video's frames; they are put to the matchers (each distinct
+	// frame hash of at least MinQuality as a query of its own), so that a video whose digest
+	// nobody holds is near when its frames match, with the seconds that matched. Without it,
+	// videos are classified by digest only.
+	Video VideoHasher
+	// SpoolDir is where archive entries are written for Video (mode 0600, removed as soon as
+	// hashed); "" means os.TempDir().
+	SpoolDir string
+	// Content, if set, is asked about each media file's class: when it returns true, an archive
+	// entry's bytes are handed over in Result.Content (files on disk are not: read them from
+	// Path). Entries are held from their reading to their emit, at most MaxBatchBytes a batch.
+	Content func(Class) bool
 	// Progress, if set, is called after each file from the goroutine that calls emit. It must
 	// be quick; rate-limit rendering in the caller.
 	Progress func(fingerprint.Progress)
@@ -114,7 +131,7 @@ func Run(ctx context.Context, paths []string, opts Options, emit func(Result) er
 		wg.Go(func() {
 			h := fingerprint.NewHasher(fingerprint.Options{Flavour: opts.Flavour, Dihedral: true})
 			for j := range jobs {
-				r := examine(h, j.item, opts)
+				r := examine(ctx, h, j.item, opts)
 				bud.release(j.held)
 				select {
 				case results <- seqResult{seq: j.seq, file: r}:
@@ -129,6 +146,7 @@ func Run(ctx context.Context, paths []string, opts Options, emit func(Result) er
 		pending = map[int]file{}
 		next    = 0
 		batch   []file
+		held    int
 		done    fingerprint.Progress
 	)
 	flush := func() error {
@@ -147,7 +165,7 @@ func Run(ctx context.Context, paths []string, opts Options, emit func(Result) er
 				opts.Progress(done)
 			}
 		}
-		batch = batch[:0]
+		batch, held = batch[:0], 0
 		return nil
 	}
 	for sr := range results {
@@ -161,7 +179,8 @@ func Run(ctx context.Context, paths []string, opts Options, emit func(Result) er
 			next++
 			<-window
 			batch = append(batch, f)
-			if len(batch) >= opts.Batch {
+			held += len(f.img) + len(f.data)
+			if len(batch) >= opts.Batch || held >= MaxBatchBytes {
 				if err := flush(); err != nil {
 					cancel()
 					drain(results)
@@ -182,6 +201,11 @@ type file struct {
 	q       Query
 	matched bool // res is final (a resumed or failed file, or not media)
 	img     []byte
+	data    []byte      // an archive entry's bytes, kept for Options.Content
+	frames  videoFrames // a video's distinct matchable frames
+	// videoErr is why a video's frames could not be hashed: the file fails unless its digest
+	// is known.
+	videoErr error
 }
 
 type seqItem struct {
@@ -200,7 +224,7 @@ func drain[T any](c <-chan T) {
 }
 
 // examine fingerprints one item.
-func examine(h *fingerprint.Hasher, it item, opts Options) file {
+func examine(ctx context.Context, h *fingerprint.Hasher, it item, opts Options) file {
 	if it.done != nil {
 		return file{res: *it.done, matched: true}
 	}
@@ -253,6 +277,21 @@ func examine(h *fingerprint.Hasher, it item, opts Options) file {
 			}
 		}
 	}
+	if fp.Kind == fingerprint.KindVideo && opts.Video != nil {
+		frames, ok, err := hashVideo(ctx, opts.Video, it, opts.SpoolDir)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			// cancelled: the run stops and this file is not emitted
+		case err != nil:
+			f.videoErr = fmt.Errorf("hashing the video's frames: %w", err)
+		case ok:
+			f.frames = distinctFrames(frames, opts.MinQuality)
+			r.Frames = len(f.frames.hashes)
+		}
+	}
+	if opts.Content != nil && it.data != nil {
+		f.data = it.data
+	}
 	if opts.Thumbnails && fp.Kind == fingerprint.KindImage {
 		f.img = it.data
 		if f.img == nil {
@@ -263,13 +302,20 @@ func examine(h *fingerprint.Hasher, it item, opts Options) file {
 }
 
 // classify asks the matchers about the files of a batch that need it, and sets their class.
+// A video's distinct frame hashes are queries of their own, after its file's query.
 func classify(ctx context.Context, batch []file, opts Options) error {
 	var qs []Query
-	var at []int
+	var at []int // batch index of each file asked about
+	var first []int
 	for i := range batch {
-		if !batch[i].matched {
-			qs = append(qs, batch[i].q)
-			at = append(at, i)
+		if batch[i].matched {
+			continue
+		}
+		at = append(at, i)
+		first = append(first, len(qs))
+		qs = append(qs, batch[i].q)
+		for _, h := range batch[i].frames.hashes {
+			qs = append(qs, Query{PDQ: []pdq.Hash{h}, Quality: opts.MinQuality})
 		}
 	}
 	if len(qs) > 0 {
@@ -281,19 +327,33 @@ func classify(ctx context.Context, batch []file, opts Options) error {
 			if len(found) != len(qs) {
 				return fmt.Errorf("%w: %d answers to %d queries", ErrMatcher, len(found), len(qs))
 			}
-			for k, ms := range found {
-				r := &batch[at[k]].res
-				r.Matches = append(r.Matches, ms...)
+			for k, i := range at {
+				f := &batch[i]
+				q := first[k]
+				f.res.Matches = append(f.res.Matches, found[q]...)
+				if n := len(f.frames.hashes); n > 0 {
+					f.res.Matches = append(f.res.Matches, mergeFrameMatches(f.frames, found[q+1:q+1+n])...)
+				}
 			}
 		}
 	}
 	for _, i := range at {
 		f := &batch[i]
 		f.res.Class = decide(f.res.Matches, opts.Radius)
+		if f.res.Class == ClassKnown && len(f.frames.hashes) > 0 {
+			// Known by its digest: the frame matches add nothing but noise.
+			f.res.Matches = slices.DeleteFunc(f.res.Matches, func(m Match) bool { return m.Seconds != nil })
+		}
+		if f.videoErr != nil && f.res.Class != ClassKnown {
+			f.res.Class, f.res.Err, f.res.Error = ClassFailed, f.videoErr, f.videoErr.Error()
+		}
 		if f.img != nil && (f.res.Class == ClassUnknown || f.res.Class == ClassNear) {
 			f.res.Thumbnail = thumbnail(f.img)
 		}
-		f.img = nil
+		if f.data != nil && opts.Content(f.res.Class) {
+			f.res.Content = f.data
+		}
+		f.img, f.data, f.frames = nil, nil, videoFrames{}
 	}
 	return nil
 }
