@@ -146,6 +146,27 @@ func (h *Hasher) ImageDihedral(img image.Image) (DihedralResult, error) {
 	return h.hashDihedral(src, w, ht)
 }
 
+// ImageAndDihedral returns what Image and ImageDihedral return, for the cost of one of them:
+// the two share the blur, the DCT and the quality, and Image's hash is ImageDihedral's Orig,
+// except for images of exactly 64x64 pixels, where the reference's plain path skips the blur
+// and its dihedral path does not (so both are computed there).
+func (h *Hasher) ImageAndDihedral(img image.Image) (Result, DihedralResult, error) {
+	src, w, ht, err := h.setImage(img)
+	if err != nil {
+		return Result{}, DihedralResult{}, err
+	}
+	defer h.release()
+	d, err := h.hashDihedral(src, w, ht)
+	if err != nil {
+		return Result{}, DihedralResult{}, err
+	}
+	if w == 64 && ht == 64 {
+		r, err := h.hash(src, w, ht)
+		return r, d, err
+	}
+	return Result{Hash: d.Hashes[Orig], Quality: d.Quality, Flavour: d.Flavour}, d, nil
+}
+
 // hash runs the pipeline and returns the hash of the original orientation.
 func (h *Hasher) hash(src rowSource, width, height int) (Result, error) {
 	ok, err := h.downsample(src, width, height, false)

@@ -379,3 +379,36 @@ func TestAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestImageAndDihedral checks that the combined call gives exactly what Image and
+// ImageDihedral give separately, at every size that takes a different path (64x64 skips the
+// plain blur; below 5 pixels there is no hash; over 512 the squash applies) and for grey and
+// colour images.
+func TestImageAndDihedral(t *testing.T) {
+	t.Parallel()
+	sizes := [][2]int{{320, 240}, {64, 64}, {64, 65}, {100, 75}, {5, 5}, {4, 9}, {1000, 600}, {513, 512}, {33, 700}}
+	for _, f := range []pdq.Flavour{pdq.FullRes, pdq.Squash512} {
+		h := pdq.NewHasher(f)
+		for i, sz := range sizes {
+			w, ht := sz[0], sz[1]
+			rgb := scene(w, ht, uint64(i))
+			colour := image.NewNRGBA(image.Rect(0, 0, w, ht))
+			grey := image.NewGray(image.Rect(0, 0, w, ht))
+			for p := range w * ht {
+				colour.Pix[4*p], colour.Pix[4*p+1], colour.Pix[4*p+2], colour.Pix[4*p+3] = rgb[3*p], rgb[3*p+1], rgb[3*p+2], 255
+				grey.Pix[p] = rgb[3*p+1]
+			}
+			for _, img := range []image.Image{colour, grey} {
+				wantR, err1 := pdq.NewHasher(f).Image(img)
+				wantD, err2 := pdq.NewHasher(f).ImageDihedral(img)
+				gotR, gotD, err := h.ImageAndDihedral(img)
+				if err != nil || err1 != nil || err2 != nil {
+					t.Fatalf("%v %dx%d: errors %v, %v, %v", f, w, ht, err, err1, err2)
+				}
+				if gotR != wantR || gotD != wantD {
+					t.Errorf("%v %dx%d %T: ImageAndDihedral = %v, %v; want %v, %v", f, w, ht, img, gotR, gotD, wantR, wantD)
+				}
+			}
+		}
+	}
+}

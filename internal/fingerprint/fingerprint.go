@@ -175,11 +175,12 @@ func (h *Hasher) Bytes(data []byte) (Fingerprint, error) {
 	}
 	fp.Width, fp.Height = info.Width, info.Height
 	if h.opts.Dihedral {
-		d, err := h.pdq.ImageDihedral(img)
+		r, d, err := h.pdq.ImageAndDihedral(img)
 		if err != nil {
 			return fp, err
 		}
-		fp.Dihedral = &d
+		fp.PDQ, fp.Dihedral = &r, &d
+		return fp, nil
 	}
 	r, err := h.pdq.Image(img)
 	if err != nil {

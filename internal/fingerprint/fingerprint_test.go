@@ -105,6 +105,14 @@ func TestFileMatchesReference(t *testing.T) {
 	if fp.PDQ.Flavour != pdq.FullRes {
 		t.Errorf("flavour = %s, want %s", fp.PDQ.Flavour, pdq.FullRes)
 	}
+	// With the dihedral hashes (computed in the same pass), the hash is the same.
+	fd, err := NewHasher(Options{Dihedral: true}).File(path)
+	if err != nil {
+		t.Fatalf("File with Dihedral: %v", err)
+	}
+	if fd.PDQ == nil || *fd.PDQ != *fp.PDQ || fd.Dihedral == nil || fd.Dihedral.Hashes[pdq.Orig] != fp.PDQ.Hash {
+		t.Errorf("with Dihedral: pdq %v, dihedral %v; want %v", fd.PDQ, fd.Dihedral, fp.PDQ)
+	}
 }
 
 // referenceFullRes returns the fullres_pdq column of the reference table for one image.

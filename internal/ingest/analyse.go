@@ -118,36 +118,36 @@ func imageError(err error) error {
 	return fmt.Errorf("%w: %w", ErrUndecodable, err)
 }
 
-// hashImage decodes an image file within the budget and returns its dimensions and its
-// dihedral PDQ hashes.
-func (p *Pipeline) hashImage(data []byte) (imaging.Info, pdq.DihedralResult, error) {
+// hashImage decodes an image file within the budget and returns its dimensions, its PDQ hash
+// (as pdq.Hasher.Image computes it: the one stored) and its dihedral PDQ hashes (the queries).
+func (p *Pipeline) hashImage(data []byte) (imaging.Info, pdq.Result, pdq.DihedralResult, error) {
 	if _, ok := imaging.Sniff(data); !ok {
-		return imaging.Info{}, pdq.DihedralResult{}, fmt.Errorf("%w: this image format cannot be decoded", ErrUnsupported)
+		return imaging.Info{}, pdq.Result{}, pdq.DihedralResult{}, fmt.Errorf("%w: this image format cannot be decoded", ErrUnsupported)
 	}
 	img, info, err := imaging.Decode(data, p.cfg.Limits)
 	if err != nil {
-		return info, pdq.DihedralResult{}, imageError(err)
+		return info, pdq.Result{}, pdq.DihedralResult{}, imageError(err)
 	}
 	h, _ := p.hashers.Get().(*pdq.Hasher)
 	if h == nil {
 		h = pdq.NewHasher(pdq.FullRes)
 	}
-	d, err := h.ImageDihedral(img)
+	r, d, err := h.ImageAndDihedral(img)
 	p.hashers.Put(h)
 	if err != nil {
-		return info, d, fmt.Errorf("%w: %w", ErrUndecodable, err)
+		return info, r, d, fmt.Errorf("%w: %w", ErrUndecodable, err)
 	}
-	return info, d, nil
+	return info, r, d, nil
 }
 
 func (p *Pipeline) analyseImage(data []byte) (analysis, error) {
 	a := analysis{kind: catalog.KindImage}
-	info, d, err := p.hashImage(data)
+	info, r, d, err := p.hashImage(data)
 	if err != nil {
 		return a, err
 	}
 	a.width, a.height = info.Width, info.Height
-	a.pdq = &catalog.PDQ{Hash: d.Hashes[pdq.Orig], Quality: d.Quality, Flavour: d.Flavour}
+	a.pdq = &catalog.PDQ{Hash: r.Hash, Quality: r.Quality, Flavour: r.Flavour}
 	if d.Quality >= p.cfg.MinQuality {
 		a.dihedral = d.Hashes[:]
 	}

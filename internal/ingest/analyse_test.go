@@ -219,11 +219,11 @@ func TestDihedralFindsMirror(t *testing.T) {
 	t.Parallel()
 	p := bare(t, Config{})
 	pic := scene(256, 256, 7)
-	_, a, err := p.hashImage(encodePNG(t, pic))
+	_, _, a, err := p.hashImage(encodePNG(t, pic))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, b, err := p.hashImage(encodePNG(t, mirror(pic)))
+	_, _, b, err := p.hashImage(encodePNG(t, mirror(pic)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func (p *Pipeline) SearchImage(ctx context.Context, u catalog.User, body io.Read
 		return nil, fmt.Errorf("%w: not an image", ErrUnsupported)
 	}
 	sum := digest.Bytes(data)
-	_, d, err := p.hashImage(data)
+	_, _, d, err := p.hashImage(data)
 	release()
 	if err != nil {
 		return nil, err
