@@ -16,6 +16,8 @@ import (
 // and on the embedded default the catalog and blobs), and optionally PostgreSQL and S3.
 type deployFlags struct {
 	data, db, blobs string
+	// getenv reads the S3 credentials; nil means os.Getenv.
+	getenv func(string) string
 }
 
 // register adds --data, --db and --blobs to fs.
@@ -27,7 +29,7 @@ func (d *deployFlags) register(fs *flag.FlagSet) {
 
 // options returns the datadir options for these flags.
 func (d *deployFlags) options(log *slog.Logger) datadir.Options {
-	return datadir.Options{DB: d.db, Blobs: d.blobs, Logger: log}
+	return datadir.Options{DB: d.db, Blobs: d.blobs, Logger: log, Getenv: d.getenv}
 }
 
 // open opens the deployment, explaining the usual mistakes.

@@ -45,7 +45,7 @@ func runInit(ctx context.Context, args []string, s streams) error {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	fs.SetOutput(s.stderr)
 	fs.Usage = func() { fmt.Fprint(s.stderr, initUsage); fs.PrintDefaults() }
-	var df deployFlags
+	df := deployFlags{getenv: s.getenv}
 	df.register(fs)
 	var first firstRun
 	first.register(fs)

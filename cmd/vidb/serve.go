@@ -44,7 +44,7 @@ func runServe(ctx context.Context, args []string, s streams) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(s.stderr)
 	fs.Usage = func() { fmt.Fprint(s.stderr, serveUsage); fs.PrintDefaults() }
-	var df deployFlags
+	df := deployFlags{getenv: s.getenv}
 	df.register(fs)
 	var first firstRun
 	first.register(fs)

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,6 +43,7 @@ var servingOn = regexp.MustCompile(`on (https?://\S+) `)
 
 // served is a `vidb serve` running in the test's process.
 type served struct {
+	dir      string // the data folder
 	base     string // http://127.0.0.1:PORT
 	password string // the first coordinator's one-time password
 	stderr   *lockedBuffer
@@ -50,14 +53,20 @@ type served struct {
 // startServe runs `vidb serve` with args on a new data folder and waits until it listens.
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "data")
+	return startServeIn(t, filepath.Join(t.TempDir(), "data"), nil, args...)
+}
+
+// startServeIn runs `vidb serve` with args on the data folder dir, with getenv as its
+// environment, and waits until it listens. A new folder's one-time password is in password.
+func startServeIn(t *testing.T, dir string, getenv func(string) string, args ...string) *served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	sv := &served{stderr: &lockedBuffer{}}
+	sv := &served{dir: dir, stderr: &lockedBuffer{}}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...),
-			streams{stdin: strings.NewReader(""), stdout: io.Discard, stderr: sv.stderr})
+			streams{stdin: strings.NewReader(""), stdout: io.Discard, stderr: sv.stderr, getenv: getenv})
 	}()
 	for deadline := time.Now().Add(60 * time.Second); sv.base == ""; {
 		select {
@@ -72,11 +81,9 @@ func startServe(t *testing.T, args ...string) *served {
 			sv.base = m[1]
 		}
 	}
-	m := oneTimePassword.FindStringSubmatch(sv.stderr.String())
-	if m == nil {
-		t.Fatalf("serve did not print the one-time password:\n%s", sv.stderr.String())
+	if m := oneTimePassword.FindStringSubmatch(sv.stderr.String()); m != nil {
+		sv.password = m[1]
 	}
-	sv.password = m[1]
 	sv.stop = func() int {
 		cancel()
 		select {
@@ -101,6 +108,13 @@ type apiClient struct {
 func newAPIClient(t *testing.T, base string) *apiClient {
 	jar, _ := cookiejar.New(nil)
 	return &apiClient{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+// newTLSClient is newAPIClient over HTTPS, trusting the certificates in roots.
+func newTLSClient(t *testing.T, base string, roots *x509.CertPool) *apiClient {
+	a := newAPIClient(t, base)
+	a.c.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}
+	return a
 }
 
 func (a *apiClient) call(method, path, contentType string, body []byte, want int) map[string]any {
@@ -148,6 +162,9 @@ func TestServe(t *testing.T) {
 	t.Parallel()
 	sv := startServe(t, "--country", "NL")
 	base, password := sv.base, sv.password
+	if password == "" {
+		t.Fatalf("serve did not print the one-time password:\n%s", sv.stderr.String())
+	}
 	a := newAPIClient(t, base)
 	call := a.call
 	jsonBody := func(v any) []byte { b, _ := json.Marshal(v); return b }
