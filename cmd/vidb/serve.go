@@ -53,7 +53,7 @@ func runServe(ctx context.Context, args []string, s streams) error {
 	keyFile := fs.String("tls-key", "", "the TLS certificate's private key `file` (PEM)")
 	revealLimit := fs.Int("reveal-limit", 0, "how many media one user may reveal in full per day (`N`; 0: no limit)")
 	maxUpload := fs.Int64("max-upload", 4<<30, "the largest upload in `bytes`")
-	noVideo := fs.Bool("no-video", false, "store videos without frame hashes (when ffmpeg is not installed)")
+	noVideo := fs.Bool("no-video", false, "store videos without frame hashes (the default when ffmpeg is not installed)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	if err := parseFlagsEnv(fs, args, s.getenv); err != nil {
 		return err
@@ -171,10 +171,12 @@ func newServer(ctx context.Context, d *datadir.Deployment, o serverOptions, log 
 			_, err = h.Version(ctx)
 		}
 		if err != nil {
-			index.Close()
-			return nil, fmt.Errorf("video hashing needs ffmpeg and ffprobe (%w); install them, or run with --no-video", err)
+			// A server without ffmpeg still takes videos: stored and matched by digest, each
+			// upload's answer saying so. Install Debian's ffmpeg for frame hashes.
+			log.Warn("video frame hashing is off: ffmpeg and ffprobe are needed (apt-get install ffmpeg)", "err", err)
+		} else {
+			vcfg = &cfg
 		}
-		vcfg = &cfg
 	}
 	spool := filepath.Join(d.Dir, datadir.SpoolDir)
 	accounts, err := auth.New(d.Store, auth.Config{SealKey: d.SealKey}, log)
