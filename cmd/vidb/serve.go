@@ -109,7 +109,7 @@ func runServe(ctx context.Context, args []string, s streams) error {
 		scheme = "https"
 	}
 	abs, _ := filepath.Abs(df.data)
-	fmt.Fprintf(s.stderr, "vidb serving %s on %s://%s (API at /api/v1, documented at /api/openapi.json)\n", abs, scheme, ln.Addr())
+	fmt.Fprintf(s.stderr, "vidb serving %s on %s://%s (web UI at /, API at /api/v1, documented at /api/openapi.json)\n", abs, scheme, ln.Addr())
 	errc := make(chan error, 1)
 	go func() {
 		if *certFile != "" {
