@@ -6,6 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -26,6 +29,11 @@ dihedral hashes (orig,rot90,rot180,rot270,flipx,flipy,flipplus1,flipminus1) and 
 follow the quality. --json writes one JSON object per file instead, failed files included.
 
 A file that fails is reported on stderr and the others go on; the exit status is then 3.
+
+Memory: images are decoded at most 24 megapixels at a time across the workers (a larger one
+runs alone), and the Go runtime is given a soft memory limit of 256 MiB, so that the peak
+stays near 300 MB however many files there are. Set GOMEMLIMIT (e.g. GOMEMLIMIT=1GiB, or off)
+to choose another limit.
 
 flags:
 `
@@ -71,6 +79,7 @@ func runHash(ctx context.Context, args []string, s streams) error {
 		return usageError{err.Error()}
 	}
 
+	limitMemory()
 	opts := fingerprint.WalkOptions{
 		Options: fingerprint.Options{Flavour: flavour, Dihedral: *dihedral},
 		Workers: *workers,
@@ -107,6 +116,23 @@ func runHash(ctx context.Context, args []string, s streams) error {
 		return errPartial
 	}
 	return nil
+}
+
+// softMemoryLimit is the soft memory limit of hash and triage. The live heap of a walk is about
+// fingerprint.DefaultMaxPixelsInFlight decoded pixels (4 bytes each for RGBA, up to 15 for a
+// progressive JPEG) plus the workers' file buffers; the limit makes the garbage collector keep
+// the heap near that instead of letting it double (GOGC=100).
+const softMemoryLimit = 256 << 20
+
+// limitMemory sets softMemoryLimit unless GOMEMLIMIT, which the runtime has already read, or
+// some earlier call chose a limit.
+func limitMemory() {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); set {
+		return
+	}
+	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		debug.SetMemoryLimit(softMemoryLimit)
+	}
 }
 
 // textLine renders a successful result as pdq,quality[,dihedral...],md5,sha1,sha256,size,path.

@@ -53,6 +53,11 @@ summary counts them, and the resume state records them, so a resumed run sends n
 --state FILE or DIR/triage-state.jsonl with --html; the report is the same as an
 uninterrupted run's. Exit status 3 when some files failed or could not be uploaded.
 
+Memory: images are decoded at most 24 megapixels at a time across the workers (a larger one
+runs alone), and the Go runtime is given a soft memory limit of 256 MiB, so that the peak
+stays near 300 MB however many files there are. Set GOMEMLIMIT (e.g. GOMEMLIMIT=1GiB, or off)
+to choose another limit.
+
 flags:
 `
 
@@ -116,6 +121,7 @@ func runTriage(ctx context.Context, args []string, s streams) error {
 		return usageError{"--upload-near and --exhibit go with --upload"}
 	}
 
+	limitMemory()
 	opts := triage.Options{Workers: *workers, Radius: *radius, Thumbnails: *htmlDir != ""}
 	vh, err := video.New(video.Config{})
 	if err != nil {

@@ -7,5 +7,10 @@
 // hands the results back in input order. The package reports progress through a callback and
 // never prints.
 //
+// Memory is bounded by the pixels in flight: before decoding, a Hasher reads the image's
+// declared size and takes that many pixels from a PixelBudget shared by its workers (Walk makes
+// one of WalkOptions.MaxPixelsInFlight), so a few large images do not decode side by side while
+// small ones still decode in parallel.
+//
 // This package must not import net/http, database/sql or os/exec.
 package fingerprint

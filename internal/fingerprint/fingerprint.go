@@ -22,14 +22,23 @@ type Options struct {
 	Flavour  pdq.Flavour    // PDQ flavour; the zero value means pdq.FullRes
 	Dihedral bool           // also compute the 8 dihedral hashes
 	Limits   imaging.Limits // decoding budget; the zero value means imaging.DefaultLimits
+	// Pixels, if set, is the budget of decoded pixels that the Hashers sharing it hold at once:
+	// an image takes its declared width*height from it before it is decoded and gives them
+	// back once hashed. nil means no bound beyond Limits (Walk makes one; see WalkOptions).
+	Pixels *PixelBudget
 }
 
 func (o Options) withDefaults() Options {
 	if o.Flavour == "" {
 		o.Flavour = pdq.FullRes
 	}
-	if o.Limits == (imaging.Limits{}) {
-		o.Limits = imaging.DefaultLimits()
+	// As imaging does, each limit that is not positive takes its default.
+	d := imaging.DefaultLimits()
+	if o.Limits.MaxPixels <= 0 {
+		o.Limits.MaxPixels = d.MaxPixels
+	}
+	if o.Limits.MaxBytes <= 0 {
+		o.Limits.MaxBytes = d.MaxBytes
 	}
 	return o
 }
@@ -169,6 +178,7 @@ func (h *Hasher) Bytes(data []byte) (Fingerprint, error) {
 	if _, ok := imaging.Sniff(data); !ok {
 		return fp, fmt.Errorf("%w: %s images cannot be decoded yet", imaging.ErrUnsupported, fp.Format)
 	}
+	defer h.opts.Pixels.AcquireImage(data, h.opts.Limits)()
 	img, info, err := imaging.Decode(data, h.opts.Limits)
 	if err != nil {
 		return fp, err

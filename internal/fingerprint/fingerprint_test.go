@@ -32,7 +32,7 @@ func requireTestdata(t *testing.T) {
 }
 
 // pattern returns a PNG of a deterministic, textured picture, different for each seed.
-func pattern(t *testing.T, w, h int, seed int) []byte {
+func pattern(t testing.TB, w, h int, seed int) []byte {
 	t.Helper()
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for y := range h {

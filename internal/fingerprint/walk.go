@@ -32,6 +32,10 @@ type WalkOptions struct {
 	Options
 	// Workers is the number of files fingerprinted at once; 0 means GOMAXPROCS.
 	Workers int
+	// MaxPixelsInFlight bounds the decoded pixels of the images being hashed at once, across
+	// the workers; 0 or less means DefaultMaxPixelsInFlight. It is ignored when
+	// Options.Pixels is set: the walk then shares that budget.
+	MaxPixelsInFlight int64
 	// Progress, if set, is called after each file with the progress so far, from the goroutine
 	// that calls emit. It must be quick; rate-limit rendering in the caller.
 	Progress func(Progress)
@@ -48,14 +52,24 @@ type job struct {
 // order, on several goroutines, and calls emit once per file in walk order, from one goroutine.
 // Paths named explicitly are followed if they are symbolic links; inside folders, symbolic
 // links and other non-regular files (devices, pipes, sockets) are skipped, so a walk never
-// leaves the tree or blocks on a pipe. Walk stops early and returns the error if emit returns
-// one, or ctx's error when ctx is cancelled.
+// leaves the tree or blocks on a pipe. The images decoded at once hold at most
+// opts.MaxPixelsInFlight pixels between them, or share opts.Pixels (see PixelBudget). Walk
+// stops early and returns the error if emit returns one, or ctx's error when ctx is cancelled.
 func Walk(ctx context.Context, paths []string, opts WalkOptions, emit func(Result) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.Pixels == nil {
+		size := opts.MaxPixelsInFlight
+		if size <= 0 {
+			size = DefaultMaxPixelsInFlight
+		}
+		// One budget per walk, not per process: the package keeps no global state, and a
+		// caller running several walks at once bounds them together by sharing Options.Pixels.
+		opts.Pixels, _ = NewPixelBudget(size) // size > 0: cannot fail
 	}
 
 	var totals counters

@@ -37,6 +37,10 @@ type Options struct {
 	Matchers []Matcher
 	// Workers is the number of files fingerprinted at once; 0 means GOMAXPROCS.
 	Workers int
+	// MaxPixelsInFlight bounds the decoded pixels of the images being hashed at once, across
+	// the workers (see fingerprint.PixelBudget); 0 or less means
+	// fingerprint.DefaultMaxPixelsInFlight.
+	MaxPixelsInFlight int64
 	// Radius is the near-match PDQ radius given to the matchers' callers; 0 means
 	// DefaultRadius. Matchers are built with their own radius; Run uses it only to decide
 	// which near matches count.
@@ -70,6 +74,8 @@ type Options struct {
 	// Progress, if set, is called after each file from the goroutine that calls emit. It must
 	// be quick; rate-limit rendering in the caller.
 	Progress func(fingerprint.Progress)
+
+	pixels *fingerprint.PixelBudget // the run's budget, shared by hashing and thumbnails
 }
 
 // Run triages every file under paths (see the package comment for what is walked) and calls
@@ -92,6 +98,11 @@ func Run(ctx context.Context, paths []string, opts Options, emit func(Result) er
 	if opts.Batch <= 0 {
 		opts.Batch = DefaultBatch
 	}
+	pixels := opts.MaxPixelsInFlight
+	if pixels <= 0 {
+		pixels = fingerprint.DefaultMaxPixelsInFlight
+	}
+	opts.pixels, _ = fingerprint.NewPixelBudget(pixels) // pixels > 0: cannot fail
 	lim := opts.Limits.withDefaults()
 	var totals counters
 	if opts.Progress != nil {
@@ -129,7 +140,7 @@ func Run(ctx context.Context, paths []string, opts Options, emit func(Result) er
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			h := fingerprint.NewHasher(fingerprint.Options{Flavour: opts.Flavour, Dihedral: true})
+			h := fingerprint.NewHasher(fingerprint.Options{Flavour: opts.Flavour, Dihedral: true, Pixels: opts.pixels})
 			for j := range jobs {
 				r := examine(ctx, h, j.item, opts)
 				bud.release(j.held)
@@ -348,7 +359,7 @@ func classify(ctx context.Context, batch []file, opts Options) error {
 			f.res.Class, f.res.Err, f.res.Error = ClassFailed, f.videoErr, f.videoErr.Error()
 		}
 		if f.img != nil && (f.res.Class == ClassUnknown || f.res.Class == ClassNear) {
-			f.res.Thumbnail = thumbnail(f.img)
+			f.res.Thumbnail = thumbnail(f.img, opts.pixels)
 		}
 		if f.data != nil && opts.Content(f.res.Class) {
 			f.res.Content = f.data
@@ -375,8 +386,10 @@ func decide(ms []Match, radius int) Class {
 	return ClassUnknown
 }
 
-// thumbnail returns a blurred greyscale PNG preview of an image, or nil.
-func thumbnail(data []byte) []byte {
+// thumbnail returns a blurred greyscale PNG preview of an image, or nil. Its decode takes its
+// pixels from budget, as the workers' do.
+func thumbnail(data []byte, budget *fingerprint.PixelBudget) []byte {
+	defer budget.AcquireImage(data, imaging.DefaultLimits())()
 	img, _, err := imaging.Decode(data, imaging.DefaultLimits())
 	if err != nil {
 		return nil

@@ -248,3 +248,41 @@ func TestMatcherErrorStopsRun(t *testing.T) {
 type failing struct{ err error }
 
 func (f failing) Match(context.Context, []Query) ([][]Match, error) { return nil, f.err }
+
+// The pixel budget changes when images are decoded (by the workers and for thumbnails), never
+// what is reported: with a budget of one pixel every image is decoded alone.
+func TestRunSameReportWhateverPixelBudget(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	set := loadSet(t, f)
+	type line struct {
+		JSON      string
+		Thumbnail []byte
+	}
+	run := func(workers int, px int64) []line {
+		got, err := runAll(t, context.Background(), []string{f.dir}, Options{Matchers: []Matcher{set}, Workers: workers, MaxPixelsInFlight: px, Thumbnails: true})
+		if err != nil {
+			t.Fatalf("MaxPixelsInFlight %d: %v", px, err)
+		}
+		var out []line
+		for i, j := range jsonLines(t, got) {
+			out = append(out, line{j, got[i].Thumbnail})
+		}
+		return out
+	}
+	want := run(1, 1<<40)
+	thumbs := 0
+	for _, l := range want {
+		if l.Thumbnail != nil {
+			thumbs++
+		}
+	}
+	if thumbs == 0 {
+		t.Fatal("the fixture gave no thumbnails: the test would not exercise their decode")
+	}
+	for _, px := range []int64{1, 0, -1} {
+		if diff := cmp.Diff(want, run(3, px)); diff != "" {
+			t.Errorf("MaxPixelsInFlight %d: report differs (-unbounded +got):\n%s", px, diff)
+		}
+	}
+}
