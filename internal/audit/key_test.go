@@ -90,7 +90,12 @@ func TestLoadSignerRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret := skey[strings.LastIndex(skey, "+")+1:]
+	// PRIVATE+KEY+name+hash+key: the key is base64, which may itself hold '+'.
+	fields := strings.SplitN(skey, "+", 5)
+	if len(fields) != 5 || len(fields[4]) < 8 {
+		t.Fatalf("unexpected signer key format %q", fields[:min(len(fields), 4)])
+	}
+	secret := fields[4]
 	tests := []struct {
 		name    string
 		content string
