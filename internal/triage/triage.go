@@ -3,6 +3,7 @@ package triage
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -211,7 +212,10 @@ type file struct {
 	res     Result
 	q       Query
 	matched bool // res is final (a resumed or failed file, or not media)
+	// img is an archive entry's bytes, held for its thumbnail; imgPath names a file on disk,
+	// read again for its thumbnail only if it needs one, so that a batch holds no file content.
 	img     []byte
+	imgPath string
 	data    []byte      // an archive entry's bytes, kept for Options.Content
 	frames  videoFrames // a video's distinct matchable frames
 	// videoErr is why a video's frames could not be hashed: the file fails unless its digest
@@ -306,7 +310,7 @@ func examine(ctx context.Context, h *fingerprint.Hasher, it item, opts Options) 
 	if opts.Thumbnails && fp.Kind == fingerprint.KindImage {
 		f.img = it.data
 		if f.img == nil {
-			f.img, _ = os.ReadFile(it.file)
+			f.imgPath = it.file
 		}
 	}
 	return f
@@ -358,13 +362,15 @@ func classify(ctx context.Context, batch []file, opts Options) error {
 		if f.videoErr != nil && f.res.Class != ClassKnown {
 			f.res.Class, f.res.Err, f.res.Error = ClassFailed, f.videoErr, f.videoErr.Error()
 		}
-		if f.img != nil && (f.res.Class == ClassUnknown || f.res.Class == ClassNear) {
-			f.res.Thumbnail = thumbnail(f.img, opts.pixels)
+		if f.res.Class == ClassUnknown || f.res.Class == ClassNear {
+			if img := f.thumbnailSource(); img != nil {
+				f.res.Thumbnail = thumbnail(img, opts.pixels)
+			}
 		}
 		if f.data != nil && opts.Content(f.res.Class) {
 			f.res.Content = f.data
 		}
-		f.img, f.data, f.frames = nil, nil, videoFrames{}
+		f.img, f.imgPath, f.data, f.frames = nil, "", nil, videoFrames{}
 	}
 	return nil
 }
@@ -384,6 +390,23 @@ func decide(ms []Match, radius int) Class {
 		return ClassNear
 	}
 	return ClassUnknown
+}
+
+// thumbnailSource returns the bytes a thumbnail of f is made from: an archive entry's, or the
+// file's read again, if it still has the content that was hashed (a file that changed since
+// gets no thumbnail rather than one of other content); nil when there are none.
+func (f *file) thumbnailSource() []byte {
+	if f.img != nil || f.imgPath == "" {
+		return f.img
+	}
+	data, err := os.ReadFile(f.imgPath)
+	if err != nil {
+		return nil
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != f.res.SHA256 {
+		return nil
+	}
+	return data
 }
 
 // thumbnail returns a blurred greyscale PNG preview of an image, or nil. Its decode takes its
