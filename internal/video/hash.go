@@ -388,9 +388,13 @@ func (h *Hasher) run(ctx context.Context, s runSpec, emit func(Frame) error) err
 	switch {
 	case parent.Err() != nil:
 		return context.Cause(parent)
+	case errors.Is(context.Cause(ctx), ErrTimeout):
+		// The time limit ran out first: ffmpeg was killed, and whatever failed after (a frame
+		// cut short, most often) is its consequence, not the video's fault.
+		return context.Cause(ctx)
 	case failure != nil:
 		return failure
-	case ctx.Err() != nil: // the time limit
+	case ctx.Err() != nil:
 		return context.Cause(ctx)
 	case werr != nil:
 		var ee *exec.ExitError
