@@ -72,9 +72,9 @@ func Walk(ctx context.Context, paths []string, opts WalkOptions, emit func(Resul
 		opts.Pixels, _ = NewPixelBudget(size) // size > 0: cannot fail
 	}
 
-	var totals counters
+	var totals Totals
 	if opts.Progress != nil {
-		go totals.count(ctx, paths)
+		go totals.Count(ctx, paths)
 	}
 
 	// window bounds how far the walk may run ahead of the files emitted, which bounds memory
@@ -149,7 +149,7 @@ func Walk(ctx context.Context, paths []string, opts WalkOptions, emit func(Resul
 			if opts.Progress != nil {
 				done.FilesDone++
 				done.BytesDone += r.Digest.Size
-				done.FilesTotal, done.BytesTotal, done.TotalsKnown = totals.load()
+				done.FilesTotal, done.BytesTotal, done.TotalsKnown = totals.Load()
 				opts.Progress(done)
 			}
 		}
@@ -218,18 +218,22 @@ func walkPaths(ctx context.Context, paths []string, send func(job) bool) {
 	}
 }
 
-// counters are the totals counted by a walk that only looks at metadata, running ahead of the
-// fingerprinting so that progress can show how much is left.
-type counters struct {
+// Totals are the files and bytes under some paths, counted by a walk that only looks at
+// metadata, running ahead of the work on them (Walk's, triage's) so that progress can show how
+// much is left. The zero value is ready; Count and Load may run at the same time.
+type Totals struct {
 	files, bytes atomic.Int64
 	finished     atomic.Bool
 }
 
-func (c *counters) load() (files, bytes int64, known bool) {
+// Load returns the totals so far, and whether counting has finished.
+func (c *Totals) Load() (files, bytes int64, known bool) {
 	return c.files.Load(), c.bytes.Load(), c.finished.Load()
 }
 
-func (c *counters) count(ctx context.Context, paths []string) {
+// Count counts the regular files under paths (a path that cannot be read counts as one file,
+// as the walk reports it as one failure), never following symbolic links, until ctx is done.
+func (c *Totals) Count(ctx context.Context, paths []string) {
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		switch {

@@ -136,7 +136,7 @@ func (s *HashSet) add(m *vics.Media) bool {
 			s.sha256[d32] = id
 		}
 	}
-	if h, err := hexHash(m.AltHash("PDQ")); err == nil {
+	if h, err := pdq.ParseHash(m.AltHash("PDQ")); err == nil {
 		s.pdq.Add(uint32(len(s.pdqRec)), hamming.CodeFromBytes(h))
 		s.pdqRec = append(s.pdqRec, id)
 	}

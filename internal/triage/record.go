@@ -9,6 +9,7 @@ import (
 
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/vics"
+	"github.com/vidb-project/vidb/pdq"
 )
 
 // ErrNoDigest reports a VICS record that carries no usable MD5, SHA-1 or SHA-256.
@@ -55,7 +56,7 @@ func KnownRecord(m vics.Media) (catalog.HashOnlyRecord, error) {
 	scheme, code := m.Category.SchemeCode()
 	rec.Category = catalog.Category{Scheme: scheme, Code: code}
 	rec.Series = m.Series
-	if h, err := hexHash(m.AltHash("PDQ")); err == nil {
+	if h, err := pdq.ParseHash(m.AltHash("PDQ")); err == nil {
 		rec.PDQ = &catalog.PDQ{Hash: h, Quality: catalog.MatchableQuality}
 	}
 	return rec, nil

@@ -5,16 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"image/png"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/fingerprint"
@@ -105,9 +101,9 @@ func Run(ctx context.Context, paths []string, opts Options, emit func(Result) er
 	}
 	opts.pixels, _ = fingerprint.NewPixelBudget(pixels) // pixels > 0: cannot fail
 	lim := opts.Limits.withDefaults()
-	var totals counters
+	var totals fingerprint.Totals
 	if opts.Progress != nil {
-		go totals.count(ctx, paths)
+		go totals.Count(ctx, paths)
 	}
 
 	// window bounds how far the walk may run ahead of the files emitted, and budget the bytes
@@ -173,7 +169,7 @@ func Run(ctx context.Context, paths []string, opts Options, emit func(Result) er
 			if opts.Progress != nil {
 				done.FilesDone++
 				done.BytesDone += r.Size
-				done.FilesTotal, done.BytesTotal, done.TotalsKnown = totals.load()
+				done.FilesTotal, done.BytesTotal, done.TotalsKnown = totals.Load()
 				opts.Progress(done)
 			}
 		}
@@ -459,60 +455,4 @@ func (b *budget) release(n int64) {
 	b.used -= n
 	b.mu.Unlock()
 	b.cond.Broadcast()
-}
-
-// counters are the totals counted by a walk that only looks at metadata, running ahead of the
-// triage so that progress can show how much is left (an archive counts as one file).
-type counters struct {
-	files, bytes atomic.Int64
-	finished     atomic.Bool
-}
-
-func (c *counters) load() (files, bytes int64, known bool) {
-	return c.files.Load(), c.bytes.Load(), c.finished.Load()
-}
-
-func (c *counters) count(ctx context.Context, paths []string) {
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		switch {
-		case err != nil:
-			c.files.Add(1)
-			continue
-		case !fi.IsDir():
-			c.files.Add(1)
-			c.bytes.Add(fi.Size())
-			continue
-		}
-		filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if ctx.Err() != nil {
-				return fs.SkipAll
-			}
-			if err != nil {
-				c.files.Add(1)
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.Type().IsRegular() {
-				c.files.Add(1)
-				if info, err := d.Info(); err == nil {
-					c.bytes.Add(info.Size())
-				}
-			}
-			return nil
-		})
-	}
-	c.finished.Store(ctx.Err() == nil)
-}
-
-// hexHash parses 64 hex digits as a PDQ hash.
-func hexHash(s string) (pdq.Hash, error) {
-	var h pdq.Hash
-	if len(s) != 64 {
-		return h, errors.New("pdq hash is not 64 hex digits")
-	}
-	_, err := hex.Decode(h[:], []byte(s))
-	return h, err
 }
