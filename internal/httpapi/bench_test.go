@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vidb-project/vidb/internal/auth/session"
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/fingerprint"
 	"github.com/vidb-project/vidb/pdq"
@@ -176,7 +177,7 @@ func concurrentRounds(b *testing.B, e *env, cookie string, clients, queriesPerRe
 			wg.Go(func() {
 				req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/"+map[bool]string{true: "search", false: "lookup"}[queriesPerRequest == 1], bytes.NewReader(bodies[i]))
 				req.Header.Set("Content-Type", "application/json")
-				req.AddCookie(&http.Cookie{Name: sessionCookie, Value: cookie})
+				req.AddCookie(&http.Cookie{Name: session.CookieName, Value: cookie})
 				t0 := time.Now()
 				resp, err := hc.Do(req)
 				if err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/vidb-project/vidb/internal/audit"
 	"github.com/vidb-project/vidb/internal/auth"
+	"github.com/vidb-project/vidb/internal/auth/session"
 	"github.com/vidb-project/vidb/internal/blob"
 	"github.com/vidb-project/vidb/internal/blob/local"
 	"github.com/vidb-project/vidb/internal/casework"
@@ -196,7 +197,7 @@ func (e *env) login(login string) *client {
 		e.t.Fatalf("login %s: %d %s", login, resp.StatusCode, body)
 	}
 	for _, c := range resp.Cookies() {
-		if c.Name == sessionCookie {
+		if c.Name == session.CookieName {
 			return &client{e: e, cookie: c.Value}
 		}
 	}
@@ -238,7 +239,7 @@ func (c *client) request(method, path string, body any, contentType string, hdr 
 		req.Header[k] = vs
 	}
 	if c.cookie != "" {
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.cookie})
+		req.AddCookie(&http.Cookie{Name: session.CookieName, Value: c.cookie})
 	}
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vidb-project/vidb/internal/auth"
+	"github.com/vidb-project/vidb/internal/auth/session"
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/obs"
 )
@@ -49,7 +50,7 @@ func TestLoginFlow(t *testing.T) {
 	}
 	var c *http.Cookie
 	for _, x := range resp.Cookies() {
-		if x.Name == sessionCookie {
+		if x.Name == session.CookieName {
 			c = x
 		}
 	}
@@ -223,7 +224,7 @@ func TestMustChangePassword(t *testing.T) {
 	}
 	var nc *client
 	for _, c := range resp.Cookies() {
-		if c.Name == sessionCookie {
+		if c.Name == session.CookieName {
 			nc = &client{e: e, cookie: c.Value}
 		}
 	}

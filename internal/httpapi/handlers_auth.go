@@ -6,25 +6,13 @@ import (
 	"time"
 
 	"github.com/vidb-project/vidb/internal/auth"
+	"github.com/vidb-project/vidb/internal/auth/session"
 	"github.com/vidb-project/vidb/internal/catalog"
 )
 
 type loginResponse struct {
 	User               userJSON `json:"user"`
 	MustChangePassword bool     `json:"must_change_password"`
-}
-
-func (s *server) setSession(w http.ResponseWriter, secret string, expires time.Time) {
-	c := &http.Cookie{
-		Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
-		SameSite: http.SameSiteStrictMode,
-	}
-	if secret == "" {
-		c.MaxAge = -1
-	} else {
-		c.Expires = expires.UTC()
-	}
-	http.SetCookie(w, c)
 }
 
 func (s *server) login(w http.ResponseWriter, r *http.Request) error {
@@ -40,7 +28,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	infoOf(r).user = int64(id.User.ID)
-	s.setSession(w, secret, id.Token.Expires)
+	session.Set(w, secret, id.Token.Expires, s.cfg.SecureCookies)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, loginResponse{User: toUser(id.User), MustChangePassword: id.MustChange})
 	return nil
@@ -50,7 +38,7 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.d.Auth.Logout(r.Context(), identity(r)); err != nil {
 		return err
 	}
-	s.setSession(w, "", time.Time{})
+	session.Set(w, "", time.Time{}, s.cfg.SecureCookies)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

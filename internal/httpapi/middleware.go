@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vidb-project/vidb/internal/auth"
+	"github.com/vidb-project/vidb/internal/auth/session"
 )
 
 // reqInfo is what the outer middleware learns about a request as it is served, for the log
@@ -168,9 +169,6 @@ func (s *server) trusted(a netip.Addr) bool {
 	return false
 }
 
-// sessionCookie is the name of the cookie that carries a browser session.
-const sessionCookie = "vidb_session"
-
 // bearerSecret returns the token a request carries: the Authorization bearer token, else the
 // session cookie, else "".
 func bearerSecret(r *http.Request) string {
@@ -181,10 +179,7 @@ func bearerSecret(r *http.Request) string {
 		}
 		return ""
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		return c.Value
-	}
-	return ""
+	return session.Secret(r)
 }
 
 // access says who may call a route.

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vidb-project/vidb/internal/auth/session"
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/ingest"
 	"github.com/vidb-project/vidb/internal/preview"
@@ -235,7 +236,7 @@ func TestTruncatedUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(conn, "POST /api/v1/media?case=%d HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\nCookie: %s=%s\r\n\r\n", cs, len(data), sessionCookie, cl.cookie)
+	fmt.Fprintf(conn, "POST /api/v1/media?case=%d HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\nCookie: %s=%s\r\n\r\n", cs, len(data), session.CookieName, cl.cookie)
 	conn.Write(data[:len(data)/3])
 	time.Sleep(100 * time.Millisecond)
 	conn.Close()

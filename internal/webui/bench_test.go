@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vidb-project/vidb/internal/auth"
+	"github.com/vidb-project/vidb/internal/auth/session"
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/pdq"
 )
@@ -77,7 +78,7 @@ func benchEnv(b *testing.B) (e *env, cookie *http.Cookie, media catalog.MediaID)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return e, &http.Cookie{Name: sessionCookie, Value: secret}, res.Media.ID
+	return e, &http.Cookie{Name: session.CookieName, Value: secret}, res.Media.ID
 }
 
 // benchPage serves path from the UI handler in process (no network: server time only).

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vidb-project/vidb/internal/auth"
+	"github.com/vidb-project/vidb/internal/auth/session"
 )
 
 type signInData struct {
@@ -52,7 +53,7 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, pe.Status, "signin", signInData{Login: login, Next: next, Error: pe.Message})
 		return nil
 	}
-	s.setSession(w, secret, id.Token.Expires)
+	session.Set(w, secret, id.Token.Expires, s.cfg.SecureCookies)
 	if id.MustChange {
 		return seeOther(w, r, "/password")
 	}
@@ -63,7 +64,7 @@ func (s *server) signOut(w http.ResponseWriter, r *http.Request) error {
 	if err := s.d.Auth.Logout(r.Context(), identity(r)); err != nil {
 		return err
 	}
-	s.setSession(w, "", time.Time{})
+	session.Set(w, "", time.Time{}, s.cfg.SecureCookies)
 	return seeOther(w, r, "/signin")
 }
 

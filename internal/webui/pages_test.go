@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vidb-project/vidb/internal/auth/session"
 	"github.com/vidb-project/vidb/internal/catalog"
 )
 
@@ -212,7 +213,7 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("preview Content-Type = %q", got)
 	}
 	for _, ck := range e.login("fr-analyst").c.Jar.Cookies(mustURL(t, e.srv.URL)) {
-		if ck.Name == sessionCookie && ck.Value == "" {
+		if ck.Name == session.CookieName && ck.Value == "" {
 			t.Error("empty session cookie")
 		}
 	}

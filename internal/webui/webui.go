@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vidb-project/vidb/internal/auth"
+	"github.com/vidb-project/vidb/internal/auth/session"
 	"github.com/vidb-project/vidb/internal/casework"
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/ingest"
@@ -46,9 +47,6 @@ type Deps struct {
 
 // ErrConfig is returned by New for missing dependencies or invalid settings.
 var ErrConfig = errors.New("webui: invalid configuration")
-
-// sessionCookie is the cookie that carries a browser session; the API reads the same one.
-const sessionCookie = "vidb_session"
 
 // server is the UI: its dependencies, templates and routes.
 type server struct {
@@ -311,25 +309,11 @@ func (s *server) wrap(rt route) http.Handler {
 
 // authenticate resolves the session cookie to an identity.
 func (s *server) authenticate(r *http.Request) (auth.Identity, error) {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil || c.Value == "" {
+	secret := session.Secret(r)
+	if secret == "" {
 		return auth.Identity{}, auth.ErrUnauthenticated
 	}
-	return s.d.Auth.Authenticate(r.Context(), c.Value)
-}
-
-// setSession sets (or, with an empty secret, clears) the session cookie, as the API does.
-func (s *server) setSession(w http.ResponseWriter, secret string, expires time.Time) {
-	c := &http.Cookie{
-		Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
-		SameSite: http.SameSiteStrictMode,
-	}
-	if secret == "" {
-		c.MaxAge = -1
-	} else {
-		c.Expires = expires.UTC()
-	}
-	http.SetCookie(w, c)
+	return s.d.Auth.Authenticate(r.Context(), secret)
 }
 
 // pathID reads the {id} path value as a positive integer.
