@@ -102,7 +102,7 @@ func Walk(ctx context.Context, paths []string, opts WalkOptions, emit func(Resul
 				return false
 			}
 		}
-		walkPaths(ctx, paths, send)
+		Files(ctx, paths, func(path string, _ fs.DirEntry, err error) bool { return send(job{path: path, err: err}) })
 	}()
 
 	for range workers {
@@ -170,19 +170,27 @@ func drain[T any](c <-chan T) {
 	}
 }
 
-// walkPaths calls send for every file under paths, in order, until send returns false.
-func walkPaths(ctx context.Context, paths []string, send func(job) bool) {
+// Files calls fn for every file under paths, in order: a path that is not a folder is passed
+// as it is (whatever its type: the caller decides what to do with a device or a pipe), and a
+// folder is walked for its regular files (links, devices and pipes inside it are skipped,
+// never followed). A path or folder that cannot be read is passed once with its error and a
+// nil DirEntry, and the walk goes on. Files stops when fn returns false or ctx is done, and
+// reports whether it went through everything. Walk, Totals.Count and triage all walk with it.
+func Files(ctx context.Context, paths []string, fn func(path string, d fs.DirEntry, err error) bool) bool {
 	for _, p := range paths {
+		if ctx.Err() != nil {
+			return false
+		}
 		fi, err := os.Stat(p)
 		if err != nil {
-			if !send(job{path: p, err: err}) {
-				return
+			if !fn(p, nil, err) {
+				return false
 			}
 			continue
 		}
 		if !fi.IsDir() {
-			if !send(job{path: p}) {
-				return
+			if !fn(p, fs.FileInfoToDirEntry(fi), nil) {
+				return false
 			}
 			continue
 		}
@@ -194,7 +202,7 @@ func walkPaths(ctx context.Context, paths []string, send func(job) bool) {
 			}
 			if err != nil {
 				// An unreadable folder is reported once and skipped; the walk goes on.
-				if !send(job{path: path, err: err}) {
+				if !fn(path, nil, err) {
 					stopped = true
 					return fs.SkipAll
 				}
@@ -206,16 +214,17 @@ func walkPaths(ctx context.Context, paths []string, send func(job) bool) {
 			if !d.Type().IsRegular() {
 				return nil // folders are descended into; links, devices and pipes are skipped
 			}
-			if !send(job{path: path}) {
+			if !fn(path, d, nil) {
 				stopped = true
 				return fs.SkipAll
 			}
 			return nil
 		})
 		if stopped {
-			return
+			return false
 		}
 	}
+	return ctx.Err() == nil
 }
 
 // Totals are the files and bytes under some paths, counted by a walk that only looks at
@@ -234,36 +243,14 @@ func (c *Totals) Load() (files, bytes int64, known bool) {
 // Count counts the regular files under paths (a path that cannot be read counts as one file,
 // as the walk reports it as one failure), never following symbolic links, until ctx is done.
 func (c *Totals) Count(ctx context.Context, paths []string) {
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		switch {
-		case err != nil:
-			c.files.Add(1) // reported as one failed file
-			continue
-		case !fi.IsDir():
-			c.files.Add(1)
-			c.bytes.Add(fi.Size())
-			continue
+	done := Files(ctx, paths, func(_ string, d fs.DirEntry, err error) bool {
+		c.files.Add(1) // an unreadable path or folder is reported as one failed file
+		if err == nil {
+			if info, err := d.Info(); err == nil {
+				c.bytes.Add(info.Size())
+			}
 		}
-		filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if ctx.Err() != nil {
-				return fs.SkipAll
-			}
-			if err != nil {
-				c.files.Add(1)
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.Type().IsRegular() {
-				c.files.Add(1)
-				if info, err := d.Info(); err == nil {
-					c.bytes.Add(info.Size())
-				}
-			}
-			return nil
-		})
-	}
-	c.finished.Store(ctx.Err() == nil)
+		return true
+	})
+	c.finished.Store(done)
 }

@@ -105,57 +105,16 @@ func isTar(head []byte) bool {
 }
 
 func (w *walker) walk(ctx context.Context, paths []string) {
-	for _, p := range paths {
-		fi, err := os.Stat(p)
+	fingerprint.Files(ctx, paths, func(path string, d fs.DirEntry, err error) bool {
 		if err != nil {
-			if !w.send(item{key: Key{Path: p}, err: err}) {
-				return
-			}
-			continue
+			return w.send(item{key: Key{Path: path}, err: err})
 		}
-		if !fi.IsDir() {
-			if !w.file(ctx, p, fi) {
-				return
-			}
-			continue
+		fi, err := d.Info()
+		if err != nil {
+			return w.send(item{key: Key{Path: path}, err: err})
 		}
-		stopped := false
-		filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if ctx.Err() != nil {
-				stopped = true
-				return fs.SkipAll
-			}
-			if err != nil {
-				if !w.send(item{key: Key{Path: path}, err: err}) {
-					stopped = true
-					return fs.SkipAll
-				}
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if !d.Type().IsRegular() {
-				return nil // folders are descended into; links, devices and pipes are skipped
-			}
-			fi, err := d.Info()
-			if err != nil {
-				if !w.send(item{key: Key{Path: path}, err: err}) {
-					stopped = true
-					return fs.SkipAll
-				}
-				return nil
-			}
-			if !w.file(ctx, path, fi) {
-				stopped = true
-				return fs.SkipAll
-			}
-			return nil
-		})
-		if stopped {
-			return
-		}
-	}
+		return w.file(ctx, path, fi)
+	})
 }
 
 // file sends a file, or the entries of an archive. It returns false when the walk must stop.
