@@ -27,6 +27,13 @@
 // so memory stays flat however large the file. [NewWriter], [Writer.Write] and [Writer.Close]
 // write a file the same way.
 //
+// # Video segments
+//
+// A video's frame hashes travel in its record's Segments, in a shape of vidb's own ([Segment]):
+// the official field names are not public. Runs of identical frames are one segment
+// ([AppendFrame]); [SegmentsJSON] writes them and [ParseSegments] reads them back, telling
+// other tools' segments apart ([ErrNotVidbSegments]) so that those pass through untouched.
+//
 // # Quirks handled
 //
 //   - byte-order marks: a UTF-8 BOM is skipped; UTF-16 files (with a BOM, or recognised by

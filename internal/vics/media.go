@@ -126,9 +126,10 @@ type Media struct {
 	RelativeFilePath  string
 	AlternativeHashes []AltHash
 	Exifs             []Exif
-	// Segments holds a video's segments (per-segment start, end and category) as raw JSON.
-	// Their field names are in the non-public data model, so they are kept verbatim rather
-	// than guessed; this is the extension point for typed video segments.
+	// Segments holds a video's segments as raw JSON, kept verbatim: the official data model
+	// that names their fields is not public. vidb writes its frame hashes here in the shape
+	// [Segment] documents ([SegmentsJSON], [ParseSegments]); other tools' segments pass
+	// through unchanged.
 	Segments   json.RawMessage
 	MediaFiles []MediaFile
 	// Extra holds the members this package does not know, in file order.
