@@ -88,6 +88,23 @@ type Frame struct {
 	PDQ       PDQ
 }
 
+// MaxFrameNumber is the largest frame number a store keeps (its column is 32 bits).
+const MaxFrameNumber = 1<<31 - 1
+
+// ValidateFrames checks a video's frame hashes before they are stored: numbers from 0 to
+// MaxFrameNumber, each once; timestamps not negative; qualities from 0 to 100. The error wraps
+// ErrInvalid.
+func ValidateFrames(frames []Frame) error {
+	seen := make(map[int]bool, len(frames))
+	for _, f := range frames {
+		if f.Number < 0 || f.Number > MaxFrameNumber || seen[f.Number] || f.Timestamp < 0 || f.PDQ.Quality < 0 || f.PDQ.Quality > 100 {
+			return fmt.Errorf("%w: frame %d: number out of range or repeated, negative timestamp, or quality out of range", ErrInvalid, f.Number)
+		}
+		seen[f.Number] = true
+	}
+	return nil
+}
+
 // Media is one distinct file, keyed by its SHA-256 when known. It exists once however often
 // and wherever the file was found; each finding is a Sighting.
 type Media struct {

@@ -82,6 +82,10 @@ type HashOnlyRecord struct {
 	Kind     MediaKind
 	Category Category
 	PDQ      *PDQ
+	// Frames are a video's frame hashes, when the source carries them (VICS Segments in
+	// vidb's shape). They are stored with a new record only: a record already held keeps its
+	// own frames.
+	Frames []Frame
 	// Series names the series the source assigns the file to, if any.
 	Series string
 }

@@ -126,7 +126,11 @@ func (s *Store) ImportHashOnly(ctx context.Context, records iter.Seq2[catalog.Ha
 			r.Kind = catalog.KindUnknown
 		}
 		m := catalog.Media{Digests: r.Digests, Size: r.Size, Kind: r.Kind, PDQ: r.PDQ, Access: opts.Access}
-		if err := m.Validate(); err != nil {
+		err = m.Validate()
+		if err == nil {
+			err = catalog.ValidateFrames(r.Frames)
+		}
+		if err != nil {
 			return drain(fmt.Errorf("postgres: import: record %d (%v): %w", rep.Read+imp.queued(inflight)+int64(len(batch))+1, r.Digests, err))
 		}
 		batch = append(batch, r)
@@ -603,6 +607,13 @@ func (imp *importer) run(ctx context.Context, b *importBatch, series map[string]
 			SELECT nextval('pdq_feed_seq'), m.id, -1, m.pdq_hash, m.pdq_quality, m.pdq_flavour, FALSE
 			FROM media m WHERE m.id = ANY($1) ORDER BY m.id`, pdqIDs); err != nil {
 			return rep, err
+		}
+	}
+	for k, i := range newRecs {
+		if frames := recs[i].Frames; len(frames) > 0 {
+			if err := t.PutFrames(ctx, catalog.MediaID(st.ids[k]), frames); err != nil {
+				return rep, err
+			}
 		}
 	}
 

@@ -251,12 +251,10 @@ func (t *tx) PutFrames(ctx context.Context, m catalog.MediaID, frames []catalog.
 	n := len(frames)
 	numbers, ts, hashes := make([]int32, n), make([]int64, n), make([][]byte, n)
 	qualities, flavours := make([]int32, n), make([]string, n)
-	seen := make(map[int]bool, n)
+	if err := catalog.ValidateFrames(frames); err != nil {
+		return fmt.Errorf("postgres: putting frames: %w", err)
+	}
 	for i, f := range frames {
-		if f.Number < 0 || f.Timestamp < 0 || f.PDQ.Quality < 0 || f.PDQ.Quality > 100 || seen[f.Number] {
-			return fmt.Errorf("postgres: putting frames: %w: frame %d: negative or repeated number, or quality out of range", catalog.ErrInvalid, f.Number)
-		}
-		seen[f.Number] = true
 		h := f.PDQ.Hash
 		numbers[i], ts[i], hashes[i] = int32(f.Number), int64(f.Timestamp), h[:]
 		qualities[i], flavours[i] = int32(f.PDQ.Quality), string(f.PDQ.Flavour)

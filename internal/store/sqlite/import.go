@@ -260,6 +260,9 @@ func (b *importBatch) flush(ctx context.Context) (int, error) {
 		if err := m.Validate(); err != nil {
 			return i, err
 		}
+		if err := catalog.ValidateFrames(recs[i].Frames); err != nil {
+			return i, err
+		}
 	}
 
 	// A record with a SHA-256 can be held by another record (not sharing it) only if that
@@ -368,7 +371,8 @@ func (b *importBatch) flush(ctx context.Context) (int, error) {
 	return 0, nil
 }
 
-// insert stores the chunk's new records, their PDQ hashes in the change feed and their shares.
+// insert stores the chunk's new records, their PDQ hashes in the change feed, their shares and
+// their frames.
 func (b *importBatch) insert(ctx context.Context, recs []catalog.HashOnlyRecord, fresh []*held) (int, error) {
 	a := b.opts.Access
 	owner, visibility, retention := string(a.Owner), string(a.Visibility), micros(b.opts.Retention)
@@ -417,6 +421,11 @@ func (b *importBatch) insert(ctx context.Context, recs []catalog.HashOnlyRecord,
 	for _, h := range fresh {
 		if err := putShares(ctx, b.t.q, mediaTable, h.id, a, false); err != nil {
 			return h.rec, err
+		}
+		if frames := recs[h.rec].Frames; len(frames) > 0 {
+			if err := b.t.PutFrames(ctx, catalog.MediaID(h.id), frames); err != nil {
+				return h.rec, err
+			}
 		}
 	}
 	if b.firstNew == 0 {

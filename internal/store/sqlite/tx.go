@@ -308,12 +308,8 @@ func (t *tx) mediaExists(ctx context.Context, id catalog.MediaID) error {
 }
 
 func (t *tx) PutFrames(ctx context.Context, m catalog.MediaID, frames []catalog.Frame) error {
-	seen := make(map[int]bool, len(frames))
-	for _, f := range frames {
-		if f.Number < 0 || seen[f.Number] || f.PDQ.Quality < 0 || f.PDQ.Quality > 100 || f.Timestamp < 0 {
-			return fmt.Errorf("%w: frame %d: duplicate or negative number, timestamp or quality", catalog.ErrInvalid, f.Number)
-		}
-		seen[f.Number] = true
+	if err := catalog.ValidateFrames(frames); err != nil {
+		return fmt.Errorf("sqlite: putting frames: %w", err)
 	}
 	if err := t.mediaExists(ctx, m); err != nil {
 		return err

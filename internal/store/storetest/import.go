@@ -306,3 +306,54 @@ func testImportMany(t *testing.T, st catalog.Store) {
 	}
 	verifyAudit(t, st)
 }
+
+// testImportFrames checks that a new record's frame hashes are stored with it and reach the
+// change feed, that a record already held keeps its own frames, and that bad frames refuse
+// the record without storing anything of its batch.
+func testImportFrames(t *testing.T, st catalog.Store) {
+	opts := importOptions(t, st)
+	v, w := digests("video"), digests("other video")
+	frame := func(n int, name string, q int) catalog.Frame {
+		return catalog.Frame{Number: n, Timestamp: time.Duration(n) * time.Second / 30, PDQ: catalog.PDQ{Hash: hash(name), Quality: q, Flavour: pdq.FullRes}}
+	}
+	frames := []catalog.Frame{frame(0, "f0", 100), frame(30, "f1", 90), frame(60, "f2", 20)}
+	rep, err := st.ImportHashOnly(ctx(t), records([]catalog.HashOnlyRecord{
+		{Digests: v, Kind: catalog.KindVideo, Frames: frames},
+		{Digests: w, Kind: catalog.KindVideo},
+	}), opts)
+	if err != nil {
+		t.Fatalf("ImportHashOnly: %v", err)
+	}
+	diff(t, "ImportReport", rep, catalog.ImportReport{Read: 2, New: 2})
+	mv := lookup(t, st, catalog.Digests{SHA256: v.SHA256})
+	diff(t, "imported frames", must(st.Frames(ctx(t), mv.ID))(t), frames)
+	feed := map[int]catalog.PDQ{}
+	for _, e := range collect(t, st.PDQEntries(ctx(t), 0)) {
+		if e.Media == mv.ID && !e.Deleted {
+			feed[e.Frame] = e.Hash
+		}
+	}
+	diff(t, "frames in PDQEntries", feed, map[int]catalog.PDQ{0: frames[0].PDQ, 30: frames[1].PDQ, 60: frames[2].PDQ})
+
+	// Held already: its frames stay, whatever the list says.
+	rep, err = st.ImportHashOnly(ctx(t), records([]catalog.HashOnlyRecord{{Digests: v, Kind: catalog.KindVideo, Frames: frames[:1]}}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "ImportReport of a held video", rep, catalog.ImportReport{Read: 1, Known: 1})
+	diff(t, "frames of a held video after importing it again", must(st.Frames(ctx(t), mv.ID))(t), frames)
+
+	// Bad frames (a repeated number) refuse the import before anything of it is stored.
+	before := must(st.Stats(ctx(t)))(t).Media
+	x := digests("bad video")
+	_, err = st.ImportHashOnly(ctx(t), records([]catalog.HashOnlyRecord{
+		{Digests: digests("fine"), Kind: catalog.KindImage},
+		{Digests: x, Kind: catalog.KindVideo, Frames: []catalog.Frame{frame(3, "a", 100), frame(3, "b", 100)}},
+	}), opts)
+	if !errors.Is(err, catalog.ErrInvalid) {
+		t.Fatalf("importing repeated frame numbers: err = %v, want ErrInvalid", err)
+	}
+	if after := must(st.Stats(ctx(t)))(t).Media; after != before {
+		t.Errorf("a refused import stored %d records", after-before)
+	}
+}

@@ -66,6 +66,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ImportHashOnlySourceError", testImportSourceError},
 		{"ImportHashOnlyWeakHeld", testImportWeakHeld},
 		{"ImportHashOnlyMany", testImportMany},
+		{"ImportHashOnlyFrames", testImportFrames},
 		{"Credentials", testCredentials},
 		{"Tokens", testTokens},
 		{"Reveals", testReveals},
