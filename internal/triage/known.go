@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/hamming"
 	"github.com/vidb-project/vidb/internal/vics"
 	"github.com/vidb-project/vidb/pdq"
@@ -13,8 +14,8 @@ import (
 
 // HashSet is a Matcher over VICS hash sets held in memory: each digest is a fixed-size map
 // key pointing at a compact record (an index into tables of the distinct categories and series
-// names), and PDQ hashes, when the set carries them (an AlternativeHashes entry named "PDQ"),
-// are in a hamming.Index. A 2-million-record set takes about 120 bytes a record.
+// names), and PDQ hashes, when the set carries them (an AlternativeHashes entry named "PDQ",
+// and the frame hashes of videos' Segments), are in a hamming.Index. A 2-million-record set takes about 120 bytes a record.
 type HashSet struct {
 	name   string
 	radius int
@@ -32,6 +33,7 @@ type HashSet struct {
 
 type setRecord struct {
 	cat    uint16 // 0: none; else cats[cat-1]
+	video  bool   // its PDQ hashes are a video's frames
 	series uint32 // 0: none; else series[series-1]
 }
 
@@ -137,10 +139,25 @@ func (s *HashSet) add(m *vics.Media) bool {
 		}
 	}
 	if h, err := pdq.ParseHash(m.AltHash("PDQ")); err == nil {
-		s.pdq.Add(uint32(len(s.pdqRec)), hamming.CodeFromBytes(h))
-		s.pdqRec = append(s.pdqRec, id)
+		s.addPDQ(h, id)
+	}
+	// A video's frame hashes, when its Segments carry them in vidb's shape; segments that are
+	// not are ignored here as the importer ignores them. Featureless frames are not matched.
+	if frames, err := SegmentFrames(m.Segments); err == nil && len(frames) > 0 {
+		s.recs[id].video = true
+		for _, f := range frames {
+			if f.PDQ.Quality >= catalog.MatchableQuality {
+				s.addPDQ(f.PDQ.Hash, id)
+			}
+		}
 	}
 	return true
+}
+
+// addPDQ indexes one PDQ hash of record id.
+func (s *HashSet) addPDQ(h pdq.Hash, id uint32) {
+	s.pdq.Add(uint32(len(s.pdqRec)), hamming.CodeFromBytes(h))
+	s.pdqRec = append(s.pdqRec, id)
 }
 
 func decodeHex(dst []byte, s string) bool {
@@ -182,6 +199,9 @@ func (s *HashSet) Match(ctx context.Context, qs []Query) ([][]Match, error) {
 			continue
 		}
 		out[i] = nearest(s.pdq, q.PDQ, s.radius, func(row uint32) (uint32, bool) { return s.pdqRec[row], true }, func(rec uint32, d int) Match {
+			if s.recs[rec].video {
+				return s.match(MatchVideo, rec, d)
+			}
 			return s.match(MatchNear, rec, d)
 		})
 	}
