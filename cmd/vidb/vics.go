@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -366,6 +367,13 @@ func exportVICS(ctx context.Context, d *datadir.Deployment, w io.Writer, o expor
 			if !ok {
 				dropped++
 			}
+			if m.Kind == catalog.KindVideo {
+				frames, err := d.Store.Frames(ctx, m.ID)
+				if err != nil {
+					return n, dropped, err
+				}
+				vm.Segments = vicsSegments(frames)
+			}
 			if m.Series != 0 {
 				name, seen := seriesNames[m.Series]
 				if !seen {
@@ -398,6 +406,16 @@ func exportVICS(ctx context.Context, d *datadir.Deployment, w io.Writer, o expor
 		return err
 	})
 	return n, dropped, err
+}
+
+// vicsSegments returns a video's frame hashes as VICS Segments in vidb's shape (see
+// vics.Segment): runs of identical frames collapse into one segment. Nil for no frames.
+func vicsSegments(frames []catalog.Frame) json.RawMessage {
+	var segs []vics.Segment
+	for _, f := range frames {
+		segs = vics.AppendFrame(segs, f.Number, f.Timestamp, f.PDQ.Hash.String(), f.PDQ.Quality)
+	}
+	return vics.SegmentsJSON(segs)
 }
 
 // vicsMedia maps a media record onto a VICS record; ok is false when its category had to be

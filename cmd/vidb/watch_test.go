@@ -114,6 +114,13 @@ func (w *watching) finish(t *testing.T, live *watchtest.Live) error {
 // ingest pipeline. It returns the folder, the held record and the case.
 func newWatchDeployment(t *testing.T, picture []byte) (string, catalog.MediaID, catalog.Case) {
 	t.Helper()
+	return newDeploymentHolding(t, "held.png", picture, ingest.Config{})
+}
+
+// newDeploymentHolding is newWatchDeployment for any file, uploaded as path with the ingest
+// configuration cfg (its spool folder set here).
+func newDeploymentHolding(t *testing.T, path string, content []byte, cfg ingest.Config) (string, catalog.MediaID, catalog.Case) {
+	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := datadir.Init(ctx, dir, datadir.Options{}); err != nil {
@@ -145,11 +152,12 @@ func newWatchDeployment(t *testing.T, picture []byte) (string, catalog.MediaID, 
 	if err := idx.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p, err := ingest.New(d.Store, d.Vault, idx, ingest.Config{SpoolDir: t.TempDir()}, nil)
+	cfg.SpoolDir = t.TempDir()
+	p, err := ingest.New(d.Store, d.Vault, idx, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := p.Ingest(ctx, u, ingest.Upload{Body: bytes.NewReader(picture), Case: cs.ID, Path: "held.png"})
+	r, err := p.Ingest(ctx, u, ingest.Upload{Body: bytes.NewReader(content), Case: cs.ID, Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
