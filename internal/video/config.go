@@ -88,8 +88,8 @@ type Config struct {
 	// HashStream is bounded by its context and StallTimeout instead, as a live stream has no
 	// end known in advance.
 	Timeout time.Duration
-	// StallTimeout is how long HashStream waits for the next selected frame before it gives
-	// up with ErrTimeout. Zero means DefaultStallTimeout.
+	// StallTimeout is how long HashStream waits for the next decoded frame before it gives up
+	// with ErrTimeout. Zero means DefaultStallTimeout.
 	StallTimeout time.Duration
 	// Workers is the number of goroutines that hash frames while ffmpeg decodes. Zero means
 	// GOMAXPROCS.

@@ -51,6 +51,7 @@ func (h *Hasher) HashFollow(ctx context.Context, path string, fn func(Frame) err
 		// The input ends StallTimeout after the file stops growing; a file that grows without
 		// yielding frames is stopped at twice that.
 		stall: 2 * h.cfg.StallTimeout,
+		live:  true,
 		feed: func(ctx context.Context, w io.Writer) error {
 			return tail(ctx, f, w, h.cfg.StallTimeout)
 		},

@@ -125,6 +125,7 @@ func (h *Hasher) HashStream(ctx context.Context, source string, fn func(Frame) e
 		formats:   formats,
 		info:      info,
 		stall:     h.cfg.StallTimeout,
+		live:      true,
 	}, fn)
 }
 
@@ -137,6 +138,12 @@ type runSpec struct {
 	limit     time.Duration // time limit of the whole run; 0 for none
 	stall     time.Duration // time limit for each frame; 0 for none
 	maxFrames int           // hashed frames allowed; 0 for no limit
+	// live says the input arrives over time (a stream, a growing file). ffmpeg then writes
+	// every frame and the reader keeps every frameMod-th: ffmpeg's select filter holds back
+	// the last frame it keeps until more input arrives (for HLS, until the next segment is
+	// published, which delayed an alert by a whole segment), whereas frames it passes all
+	// leave at once.
+	live bool
 	// feed, when set, writes ffmpeg's input to its standard input (input "pipe:0"), then
 	// returns; an error stops the run.
 	feed func(ctx context.Context, w io.Writer) error
@@ -246,7 +253,12 @@ func (h *Hasher) run(ctx context.Context, s runSpec, emit func(Frame) error) err
 		cancel()
 	}
 
-	cmd, stderr, err := command(ctx, h.cfg.FFmpeg, ffmpegArgs(s, frameMod, h.cfg.MaxPixels))
+	// ffmpeg selects every step-th frame; the reader keeps every keep-th frame it reads.
+	step, keep := frameMod, 1
+	if s.live {
+		step, keep = 1, frameMod
+	}
+	cmd, stderr, err := command(ctx, h.cfg.FFmpeg, ffmpegArgs(s, step, h.cfg.MaxPixels))
 	if err != nil {
 		return err
 	}
@@ -315,12 +327,15 @@ func (h *Hasher) run(ctx context.Context, s runSpec, emit func(Frame) error) err
 			})
 			defer stall.Stop()
 		}
-		for seq := 0; ; seq++ {
-			var buf []byte
-			select {
-			case buf = <-free:
-			case <-ctx.Done():
-				return
+		var buf []byte // a buffer kept for the next frame: the last one read was skipped
+		for n := 0; ; n++ {
+			seq := n / keep // the frame's place among the hashed ones, if it is kept
+			if buf == nil {
+				select {
+				case buf = <-free:
+				case <-ctx.Done():
+					return
+				}
 			}
 			if buf == nil {
 				buf = make([]byte, frameSize)
@@ -336,17 +351,20 @@ func (h *Hasher) run(ctx context.Context, s runSpec, emit func(Frame) error) err
 			case err == io.EOF:
 				return
 			case errors.Is(err, io.ErrUnexpectedEOF):
-				fail(fmt.Errorf("%w: ffmpeg's output ended inside frame %d%s", ErrBadVideo, seq*frameMod, stderr.suffix()))
+				fail(fmt.Errorf("%w: ffmpeg's output ended inside frame %d%s", ErrBadVideo, n*step, stderr.suffix()))
 				return
 			case err != nil:
 				fail(fmt.Errorf("%w: reading ffmpeg's output: %v", ErrBadVideo, err))
 				return
+			case n%keep != 0:
+				continue // not a frame to hash: read the next one into the same buffer
 			case s.maxFrames > 0 && seq >= s.maxFrames:
 				fail(fmt.Errorf("%w: more than %d frames to hash", ErrTooLarge, s.maxFrames))
 				return
 			}
 			select {
 			case jobs <- job{seq: seq, buf: buf}:
+				buf = nil
 			case <-ctx.Done():
 				return
 			}

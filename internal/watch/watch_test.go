@@ -527,3 +527,54 @@ func TestWatchFile(t *testing.T) {
 		t.Errorf("%d frames (want %d), alerts %+v (want one for media %d)", len(sum.Frames), len(segs), sum.Alerts, held)
 	}
 }
+
+// TestWatchLongSegments follows a stream cut in 6-second segments, as HLS servers cut them by
+// default, published one every 6 seconds, where a held picture shows only in the last sampled
+// second of a segment: its alert comes within 5 seconds of the segment's publication. ffmpeg
+// keeps back the last frame its select filter passes until more input arrives, which used to
+// delay such an alert until the next segment was out.
+func TestWatchLongSegments(t *testing.T) {
+	d := newDeployment(t)
+	dir := t.TempDir()
+	picPath, picData := watchtest.WritePNG(t, dir, 5)
+	held := d.hold(t, "FR", picData)
+	const seconds = 6
+	segs := watchtest.MakeSegments(t, seconds,
+		watchtest.Part{Seconds: seconds + seconds - 1},
+		watchtest.Part{Image: picPath, Seconds: 1},
+		watchtest.Part{Seconds: seconds, Offset: 2 * seconds},
+	)
+	if len(segs) != 3 {
+		t.Fatalf("ffmpeg cut %d segments, want 3", len(segs))
+	}
+	live := watchtest.Serve(t, segs)
+	src, err := ParseSource("hls+" + live.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLocal(t.Context(), d.store, d.index, d.users["FR"], src, LocalOptions{Case: d.cases["FR"].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live.Publish(1)
+	w := startWatch(t.Context(), t, src, l)
+	stop := make(chan struct{})
+	defer close(stop)
+	live.Feed(seconds*time.Second, 0, stop)
+	a := awaitAlert(t, live, w, 1)
+	if a.Found.Media != int64(held) {
+		t.Errorf("alert %+v, want media %d", a.Found, held)
+	}
+	if want := (2*seconds - 1) * time.Second; a.StreamTime != want {
+		t.Errorf("alert at stream time %v, want %v", a.StreamTime, want)
+	}
+	live.End()
+	select {
+	case r := <-w.done:
+		if r.err != nil {
+			t.Fatalf("Run: %v", r.err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the watch did not end after #EXT-X-ENDLIST")
+	}
+}

@@ -9,6 +9,7 @@ package watchtest
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -48,6 +49,13 @@ type Segment struct {
 // second s of the stream is in segment s. It skips the test when ffmpeg is not installed.
 func Make(t testing.TB, parts ...Part) []Segment {
 	t.Helper()
+	return MakeSegments(t, 1, parts...)
+}
+
+// MakeSegments is Make with segments of the given number of seconds (a keyframe still every
+// second): second s of the stream is in segment s/seconds.
+func MakeSegments(t testing.TB, seconds int, parts ...Part) []Segment {
+	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skipf("ffmpeg not installed: %v", err)
 	}
@@ -69,7 +77,7 @@ func Make(t testing.TB, parts ...Part) []Segment {
 	fmt.Fprintf(&filter, "concat=n=%d:v=1[v]", len(parts))
 	args = append(args, "-filter_complex", filter.String(), "-map", "[v]",
 		"-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-g", strconv.Itoa(FPS), "-keyint_min", strconv.Itoa(FPS),
-		"-sc_threshold", "0", "-f", "hls", "-hls_time", "1", "-hls_list_size", "0",
+		"-sc_threshold", "0", "-f", "hls", "-hls_time", strconv.Itoa(seconds), "-hls_list_size", "0",
 		"-hls_segment_filename", filepath.Join(dir, "seg%03d.ts"), filepath.Join(dir, "made.m3u8"))
 	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg making the stream: %v\n%s", err, out)
@@ -161,8 +169,12 @@ func Serve(t testing.TB, segs []Segment) *Live {
 func (l *Live) playlist() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	target := 1 // the longest segment, rounded up, as the playlist must say
+	for _, s := range l.segs {
+		target = max(target, int(math.Ceil(s.Duration)))
+	}
 	var b strings.Builder
-	b.WriteString("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n")
+	fmt.Fprintf(&b, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:0\n", target)
 	for _, s := range l.segs[:l.published] {
 		fmt.Fprintf(&b, "#EXTINF:%.6f,\n%s\n", s.Duration, s.Name)
 	}
