@@ -198,12 +198,7 @@ func TestTriageVideoData(t *testing.T) {
 		t.Fatalf("ffmpeg is required: %v", err)
 	}
 	dir := t.TempDir()
-	var pics []string
-	for i, seed := range []int{31, 32, 33} {
-		p := filepath.Join(dir, "pics", fmt.Sprintf("p%03d.png", i))
-		writePNG(t, p, 320, 240, seed)
-		pics = append(pics, p)
-	}
+	pics := slidePictures(t, dir, 31, 32, 33)
 	data, heldID, _ := newWatchDeployment(t, mustRead(t, pics[1]))
 	slideshow := func(name string, from, n int) []byte { return slideshow(t, dir, name, from, n) }
 	dev := filepath.Join(dir, "dev")
@@ -246,6 +241,19 @@ func TestTriageVideoData(t *testing.T) {
 	if !strings.Contains(stdout, `"seconds":{"from":`) || !strings.Contains(stdout, `"frames":`) {
 		t.Errorf("the JSON lines lack frames or seconds:\n%s", stdout)
 	}
+}
+
+// slidePictures writes a 320x240 picture for each seed as dir/pics/p000.png, p001.png, ...,
+// for slideshow, and returns their paths.
+func slidePictures(t *testing.T, dir string, seeds ...int) []string {
+	t.Helper()
+	var pics []string
+	for i, seed := range seeds {
+		p := filepath.Join(dir, "pics", fmt.Sprintf("p%03d.png", i))
+		writePNG(t, p, 320, 240, seed)
+		pics = append(pics, p)
+	}
+	return pics
 }
 
 // slideshow has ffmpeg make a benign video of n of the pictures dir/pics/p%03d.png from the

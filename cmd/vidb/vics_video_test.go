@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,12 +29,7 @@ func TestVICSVideoSegments(t *testing.T) {
 		t.Fatalf("ffmpeg is required: %v", err)
 	}
 	dir := t.TempDir()
-	var pics []string
-	for i, seed := range []int{41, 42, 43} {
-		p := filepath.Join(dir, "pics", fmt.Sprintf("p%03d.png", i))
-		writePNG(t, p, 320, 240, seed)
-		pics = append(pics, p)
-	}
+	pics := slidePictures(t, dir, 41, 42, 43)
 	clip := slideshow(t, dir, "held.mp4", 0, 3)
 	data, heldID, _ := newDeploymentHolding(t, "held.mp4", clip, ingest.Config{Video: &video.Config{}})
 	stored := frames(t, data, heldID)
