@@ -15,6 +15,10 @@ package pdq
 //   - H2 (rows): only the 64 sampled columns are read later, so H2 keeps its running sums along
 //     the whole row (the rounding drift is part of the hash) but divides only at those columns.
 //   - V2 (columns): runs over the 64 sampled columns and divides only at the 64 sampled rows.
+//
+// Where the AVX2 kernels are available (simd_amd64.s) the same passes run as the block pipeline
+// of blurblock.go: H1 and H2 take blockRows rows at a time, interleaved so that each SIMD lane
+// runs one row's sum, and V1 runs eight columns a lane. The numbers are the same.
 
 // windowSize is the reference's box-filter window for a dimension of n pixels:
 // ceil(n/128), written (n + 2*64 - 1) / (2*64) as in C++.
@@ -81,6 +85,14 @@ type blur struct {
 	sum2   [64]float32
 	cnt1   int // inputs currently in V1's window
 	cnt2   int // inputs currently in V2's window
+
+	// The block pipeline (blurblock.go): H1 and H2 run across blockRows rows at once.
+	goOnly bool                   // tests: always take the 4-row pure-Go pipeline
+	block  bool                   // this run uses the block pipeline
+	batch  int                    // rows per H1 and H2 batch: 4, or blockRows
+	tIn    []float32              // interleaved inputs of the box filters (a chunk's worth)
+	tOut   []float32              // interleaved outputs of the box filters (a chunk's worth)
+	samp   [64][blockRows]float32 // H2's sums at the sampled columns
 }
 
 // grow returns s resliced to n elements, reallocating only when its capacity is too small.
@@ -95,18 +107,28 @@ func (b *blur) setup(rows, cols int) {
 	b.rows, b.cols = rows, cols
 	b.wr, b.wc = windowSize(cols), windowSize(rows)
 	b.hc = halfWindow(b.wc)
+	b.block = useAVX2 && !b.goOnly
+	b.batch = 4
 	b.ringN = b.wc + 4
+	if b.block {
+		// Whole blocks of rows are written at once, at ring slots that are a multiple of
+		// blockRows: those rows' predecessors up to wc rows back must still be there.
+		b.batch = blockRows
+		b.ringN = (b.wc + 2*blockRows - 1) / blockRows * blockRows
+		b.tIn = grow(b.tIn, boxScratch(b.wr))
+		b.tOut = grow(b.tOut, boxScratch(b.wr))
+	}
 	for i := range 64 {
 		b.xs[i] = samplePoint(i, cols)
 		b.xcnt[i] = float32(windowCount(b.xs[i], cols, b.wr))
 		b.ys[i] = samplePoint(i, rows)
 	}
 	b.nextY = 0
-	b.lum = grow(b.lum, 4*cols)
+	b.lum = grow(b.lum, b.batch*cols)
 	b.ring = grow(b.ring, b.ringN*cols)
 	b.colSum = grow(b.colSum, cols)
 	clear(b.colSum)
-	b.v1 = grow(b.v1, 4*cols)
+	b.v1 = grow(b.v1, b.batch*cols)
 	b.v1N, b.v1Row = 0, 0
 	b.sums = grow(b.sums, 4*cols)
 	b.dummy = grow(b.dummy, cols)
@@ -131,6 +153,32 @@ func lane(buf []float32, i, n int) []float32 { return buf[i*n : (i+1)*n : (i+1)*
 // It needs rows, cols >= 1.
 func (b *blur) run(src rowSource, rows, cols int, m *[64][64]float32) {
 	b.setup(rows, cols)
+	if b.block {
+		b.h1Blocks(src, m)
+	} else {
+		b.h1Rows4(src, m)
+	}
+	// V1 phase 4: the window shrinks at the bottom edge.
+	for o := rows - b.hc + 1; o < rows; o++ {
+		b.cnt1--
+		b.colSubOut(b.colSum, b.ringRow(o-(b.wc-b.hc+1)), b.v1Out(), b.cnt1)
+		b.v1Done(m)
+	}
+	b.flushV1(m)
+	// V2 phase 4.
+	for q := rows - b.hc + 1; q < rows; q++ {
+		b.cnt2--
+		sub := b.ring2Row(q - (b.wc - b.hc + 1))
+		for j := range b.sum2 {
+			b.sum2[j] -= sub[j]
+		}
+		b.emitV2(q, m)
+	}
+}
+
+// h1Rows4 is H1 on the Go pipeline: 4 rows at a time, each pushed to V1 once filtered.
+func (b *blur) h1Rows4(src rowSource, m *[64][64]float32) {
+	rows, cols := b.rows, b.cols
 	var in, out [4][]float32
 	for r0 := 0; r0 < rows; r0 += 4 {
 		k := min(4, rows-r0)
@@ -148,21 +196,36 @@ func (b *blur) run(src rowSource, rows, cols int, m *[64][64]float32) {
 			b.pushV1(r0+i, m)
 		}
 	}
-	// V1 phase 4: the window shrinks at the bottom edge.
-	for o := rows - b.hc + 1; o < rows; o++ {
-		b.cnt1--
-		colSubOut(b.colSum, b.ringRow(o-(b.wc-b.hc+1)), b.v1Out(), b.cnt1)
-		b.v1Done(m)
-	}
-	b.flushV1(m)
-	// V2 phase 4.
-	for q := rows - b.hc + 1; q < rows; q++ {
-		b.cnt2--
-		sub := b.ring2Row(q - (b.wc - b.hc + 1))
-		for j := range b.sum2 {
-			b.sum2[j] -= sub[j]
+}
+
+// h1Blocks is H1 on the block pipeline: blockRows rows at a time, interleaved, filtered and
+// written back as rows to the ring, then each pushed to V1. The lanes of rows beyond the image
+// in the last block hold stale, finite values; the lanes are independent and those rows are
+// never read.
+func (b *blur) h1Blocks(src rowSource, m *[64][64]float32) {
+	rows, cols := b.rows, b.cols
+	bs, _ := src.(*byteSource)
+	for r0 := 0; r0 < rows; r0 += blockRows {
+		k := min(blockRows, rows-r0)
+		// Whole blocks of RGB24 pixels are converted straight into the interleaved layout.
+		fused := bs != nil && k == blockRows && bs.blockRGB24()
+		if !fused {
+			for i := range k {
+				src.lumaRow(lane(b.lum, i, cols), r0+i)
+			}
 		}
-		b.emitV2(q, m)
+		fill := func(t []float32, x0, x1 int) {
+			if fused {
+				bs.rgb24Block(t, r0, x0, x1)
+			} else {
+				transposeIn(t, b.lum, cols, x0, x1)
+			}
+		}
+		slot := r0 % b.ringN * cols
+		h1Block(b.ring[slot:slot+blockRows*cols], fill, b.tIn, b.tOut, cols, b.wr)
+		for i := range k {
+			b.pushV1(r0+i, m)
+		}
 	}
 }
 
@@ -173,11 +236,11 @@ func (b *blur) pushV1(r int, m *[64][64]float32) {
 	switch {
 	case r >= b.wc: // phase 3: add the entering row, then subtract the leaving one
 		b.cnt1--
-		colAddSubOut(b.colSum, add, b.ringRow(r-b.wc), b.v1Out(), b.cnt1)
+		b.colAddSubOut(b.colSum, add, b.ringRow(r-b.wc), b.v1Out(), b.cnt1)
 	case r >= b.hc-1: // phase 2: the window grows
-		colAddOut(b.colSum, add, b.v1Out(), b.cnt1)
+		b.colAddOut(b.colSum, add, b.v1Out(), b.cnt1)
 	default: // phase 1: prime the sums, no output
-		colAdd(b.colSum, add)
+		b.colAdd(b.colSum, add)
 		return
 	}
 	b.v1Done(m)
@@ -186,10 +249,44 @@ func (b *blur) pushV1(r int, m *[64][64]float32) {
 // v1Out is where the next V1 output row goes.
 func (b *blur) v1Out() []float32 { return lane(b.v1, b.v1N, b.cols) }
 
-// v1Done accounts for a V1 output row and runs H2 when four are ready.
+// The V1 kernels of the pipeline in use.
+
+func (b *blur) colAdd(sum, add []float32) {
+	if b.block {
+		colAddFast(sum, add)
+	} else {
+		colAdd(sum, add)
+	}
+}
+
+func (b *blur) colAddOut(sum, add, out []float32, cnt int) {
+	if b.block {
+		colAddOutFast(sum, add, out, cnt)
+	} else {
+		colAddOut(sum, add, out, cnt)
+	}
+}
+
+func (b *blur) colAddSubOut(sum, add, sub, out []float32, cnt int) {
+	if b.block {
+		colAddSubOutFast(sum, add, sub, out, cnt)
+	} else {
+		colAddSubOut(sum, add, sub, out, cnt)
+	}
+}
+
+func (b *blur) colSubOut(sum, sub, out []float32, cnt int) {
+	if b.block {
+		colSubOutFast(sum, sub, out, cnt)
+	} else {
+		colSubOut(sum, sub, out, cnt)
+	}
+}
+
+// v1Done accounts for a V1 output row and runs H2 when a batch is ready.
 func (b *blur) v1Done(m *[64][64]float32) {
 	b.v1N++
-	if b.v1N == 4 {
+	if b.v1N == b.batch {
 		b.flushV1(m)
 	}
 }
@@ -197,6 +294,10 @@ func (b *blur) v1Done(m *[64][64]float32) {
 // flushV1 runs H2 over the pending V1 rows and feeds the sampled columns to V2.
 func (b *blur) flushV1(m *[64][64]float32) {
 	if b.v1N == 0 {
+		return
+	}
+	if b.block {
+		b.h2Block(m)
 		return
 	}
 	var in, out [4][]float32
@@ -214,6 +315,22 @@ func (b *blur) flushV1(m *[64][64]float32) {
 		s := out[i]
 		for j, x := range b.xs {
 			dst[j] = s[x] / b.xcnt[j]
+		}
+		b.pushV2(r, m)
+	}
+	b.v1Row += b.v1N
+	b.v1N = 0
+}
+
+// h2Block is flushV1 on the block pipeline: H2 across the pending V1 rows at once. Lanes
+// beyond v1N hold stale, finite values and are not read.
+func (b *blur) h2Block(m *[64][64]float32) {
+	h2Samples(&b.samp, b.v1, b.tIn, b.tOut, b.cols, b.wr, &b.xs)
+	for i := range b.v1N {
+		r := b.v1Row + i
+		dst := b.ring2Row(r)
+		for j := range dst {
+			dst[j] = b.samp[j][i] / b.xcnt[j]
 		}
 		b.pushV2(r, m)
 	}

@@ -29,7 +29,7 @@ func TestQuotientExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 1 << 20 {
 		n := 1 + r.IntN(1<<16)
-		s := math.Float32frombits(r.Uint32() &^ (0xff << 23) | uint32(1+r.IntN(253))<<23) // normal
+		s := math.Float32frombits(r.Uint32()&^(0xff<<23) | uint32(1+r.IntN(253))<<23) // normal
 		if got, want := quotient(s, reciprocal(n)), s/float32(n); math.Float32bits(got) != math.Float32bits(want) {
 			t.Fatalf("quotient(%g, 1/%d) = %g, want %g", s, n, got, want)
 		}

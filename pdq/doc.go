@@ -11,6 +11,11 @@
 // lower one, and indices are computed as the reference computes them. The conformance vectors in
 // shared/testdata/pdq are checked on amd64 (including GOAMD64=v3) and arm64.
 //
+// On amd64 CPUs with AVX2 the luma and the blur run in assembly (simd_amd64.s, chosen at run
+// time), which performs per pixel the same float32 operations in the same order as the Go code
+// (AVX2 only, never FMA); the tests compare the two bit for bit. Elsewhere, and under the purego
+// build tag, the package is pure Go.
+//
 // Two flavours exist in the wild and differ only before hashing: [FullRes] hashes the pixels as
 // they are (HMA, python-threatexchange, the Java tool; the default) and [Squash512] first squashes
 // images larger than 512 px to 512x512 by nearest neighbour (the C++ pdq-photo-hasher). Record the

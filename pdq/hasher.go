@@ -50,6 +50,8 @@ type Hasher struct {
 	cmyk   cmykRows
 	gen    genericRows
 	squash squashSource
+
+	goOnly bool // tests: compute with the pure-Go kernels only
 }
 
 // NewHasher returns a Hasher for flavour f; the empty flavour means FullRes. With an unknown
@@ -221,6 +223,7 @@ func (h *Hasher) downsample(src rowSource, width, height int, dihedral bool) (bo
 		}
 		return true, nil
 	}
+	h.blur.goOnly = h.goOnly
 	h.blur.run(src, height, width, &h.m)
 	return true, nil
 }
@@ -271,7 +274,7 @@ func (h *Hasher) setBytes(pix []byte, width, height, stride, bpp int, grey bool)
 	if err := checkPlane(len(pix), height, bpp*width, stride); err != nil {
 		return err
 	}
-	h.bytes = byteSource{pix: pix, stride: stride, bpp: bpp, r: 0, g: 1 % bpp, b: 2 % bpp, grey: grey}
+	h.bytes = byteSource{pix: pix, stride: stride, bpp: bpp, r: 0, g: 1 % bpp, b: 2 % bpp, grey: grey, goOnly: h.goOnly}
 	return nil
 }
 
@@ -294,7 +297,7 @@ func (h *Hasher) setImage(img image.Image) (rowSource, int, int, error) {
 		if err := checkPlane(len(pix), height, bpp*width, stride); err != nil {
 			return nil, 0, 0, err
 		}
-		h.bytes = byteSource{pix: pix, stride: stride, bpp: bpp, r: ro, g: gOff, b: bo, grey: grey}
+		h.bytes = byteSource{pix: pix, stride: stride, bpp: bpp, r: ro, g: gOff, b: bo, grey: grey, goOnly: h.goOnly}
 		if !grey {
 			h.bytes.grey = h.bytes.allGrey(width, height)
 		}
@@ -355,6 +358,7 @@ func (h *Hasher) setImage(img image.Image) (rowSource, int, int, error) {
 	}
 	h.conv.buf = h.conv.buf[:3*width]
 	h.conv.rows = rows
+	h.conv.goOnly = h.goOnly
 	h.conv.grey = h.conv.allGrey(height)
 	return &h.conv, width, height, nil
 }

@@ -35,8 +35,8 @@ type rowSource interface {
 	lumaRow(dst []float32, y int)
 }
 
-// rgb24Luma writes the RGB luma of packed 3-byte pixels.
-func rgb24Luma(dst []float32, src []byte) {
+// rgb24LumaGo is rgb24Luma in Go.
+func rgb24LumaGo(dst []float32, src []byte) {
 	src = src[:3*len(dst)]
 	for x := range dst {
 		p := src[3*x : 3*x+3 : 3*x+3]
@@ -44,8 +44,8 @@ func rgb24Luma(dst []float32, src []byte) {
 	}
 }
 
-// rgb32Luma writes the RGB luma of packed 4-byte pixels (R, G, B, then a byte that is ignored).
-func rgb32Luma(dst []float32, src []byte) {
+// rgb32LumaGo is rgb32Luma in Go.
+func rgb32LumaGo(dst []float32, src []byte) {
 	src = src[:4*len(dst)]
 	for x := range dst {
 		p := src[4*x : 4*x+3 : 4*x+3]
@@ -53,8 +53,8 @@ func rgb32Luma(dst []float32, src []byte) {
 	}
 }
 
-// greyLuma writes the grey-path luma of 1-byte pixels: the byte value itself, exactly.
-func greyLuma(dst []float32, src []byte) {
+// greyLumaGo is greyLuma in Go.
+func greyLumaGo(dst []float32, src []byte) {
 	src = src[:len(dst)]
 	for x, v := range src {
 		dst[x] = float32(v)
@@ -69,19 +69,26 @@ type byteSource struct {
 	stride, bpp int
 	r, g, b     int  // byte offsets of the channels within a pixel
 	grey        bool // grey path: the luma is the R byte as is
+	goOnly      bool // use the pure-Go kernels (tests compare the two)
 }
 
 func (s *byteSource) lumaRow(dst []float32, y int) {
 	row := s.pix[y*s.stride:]
 	switch {
+	case s.grey && s.bpp == 1 && s.goOnly:
+		greyLumaGo(dst, row)
 	case s.grey && s.bpp == 1:
 		greyLuma(dst, row)
 	case s.grey:
 		for x := range dst {
 			dst[x] = float32(row[x*s.bpp+s.r])
 		}
+	case s.bpp == 3 && s.r == 0 && s.g == 1 && s.b == 2 && s.goOnly:
+		rgb24LumaGo(dst, row)
 	case s.bpp == 3 && s.r == 0 && s.g == 1 && s.b == 2:
 		rgb24Luma(dst, row)
+	case s.bpp == 4 && s.r == 0 && s.g == 1 && s.b == 2 && s.goOnly:
+		rgb32LumaGo(dst, row)
 	case s.bpp == 4 && s.r == 0 && s.g == 1 && s.b == 2:
 		rgb32Luma(dst, row)
 	default:
@@ -115,16 +122,21 @@ type rgbRower interface {
 
 // convSource turns an rgbRower into a rowSource, through a one-row RGB buffer.
 type convSource struct {
-	rows rgbRower
-	buf  []byte
-	grey bool
+	rows   rgbRower
+	buf    []byte
+	grey   bool
+	goOnly bool // use the pure-Go kernels (tests compare the two)
 }
 
 func (s *convSource) lumaRow(dst []float32, y int) {
 	buf := s.buf[:3*len(dst)]
 	s.rows.rgbRow(buf, y)
 	if !s.grey {
-		rgb24Luma(dst, buf)
+		if s.goOnly {
+			rgb24LumaGo(dst, buf)
+		} else {
+			rgb24Luma(dst, buf)
+		}
 		return
 	}
 	for x := range dst {

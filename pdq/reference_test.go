@@ -84,7 +84,7 @@ func (s *sliceSource) lumaRow(dst []float32, y int) { copy(dst, s.a[y*s.cols:(y+
 // TestStreamingBlurMatchesReference checks the row-streaming blur against the reference's
 // full-buffer, column-at-a-time structure, bit for bit, over many sizes: odd, even and unit
 // windows, fewer and more than 64 rows, row counts that are and are not multiples of the 4-row
-// batches, and content from smooth to noisy to constant (where only rounding drift remains).
+// and 16-row batches, and content from smooth to noisy to constant (where only rounding drift remains).
 func TestStreamingBlurMatchesReference(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(42, 43))
@@ -92,6 +92,7 @@ func TestStreamingBlurMatchesReference(t *testing.T) {
 	sizes := [][2]int{
 		{5, 5}, {6, 7}, {64, 64}, {63, 65}, {128, 128}, {129, 129}, {256, 257}, {257, 255},
 		{384, 385}, {511, 512}, {513, 200}, {1000, 700}, {2000, 40}, {40, 2000}, {77, 1300},
+		{1, 1}, {1, 37}, {37, 1}, {7, 16}, {9, 17}, {15, 33}, {16, 32}, {8, 48}, {1921, 31},
 	}
 	for range 6 {
 		sizes = append(sizes, [2]int{5 + r.IntN(700), 5 + r.IntN(700)})
@@ -116,12 +117,16 @@ func TestStreamingBlurMatchesReference(t *testing.T) {
 			}
 			t.Run(fmt.Sprintf("%dx%d/kind%d", cols, rows, kind), func(t *testing.T) {
 				want := refDownsample(slices.Clone(a), rows, cols)
-				var got [64][64]float32
-				h.blur.run(&sliceSource{a, cols}, rows, cols, &got)
-				for i := range 64 {
-					for j := range 64 {
-						if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
-							t.Fatalf("m[%d][%d]: got %.9g, want %.9g", i, j, got[i][j], want[i][j])
+				// Both pipelines: the block one (AVX2 where available) and the 4-row Go one.
+				for _, goOnly := range []bool{false, true} {
+					var got [64][64]float32
+					h.blur.goOnly = goOnly
+					h.blur.run(&sliceSource{a, cols}, rows, cols, &got)
+					for i := range 64 {
+						for j := range 64 {
+							if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
+								t.Fatalf("goOnly=%v: m[%d][%d]: got %.9g, want %.9g", goOnly, i, j, got[i][j], want[i][j])
+							}
 						}
 					}
 				}

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Runs vidb's whole test suite on a Debian machine with Go, setting up what the tests need first:
 # Debian packages (qemu-user to run the arm64 PDQ conformance tests, ffmpeg for video, chromium
-# for the web UI tests),
-# staticcheck, and PostgreSQL (started, or installed if absent). Then: go vet, staticcheck, gofmt,
-# the PDQ bit-exactness tests again with GOAMD64=v3 and on arm64 (fused multiply-add must not creep
-# in), and the tests with the race detector. With CI=true, a skipped test fails the run: in CI
-# every test must run.
+# for the web UI tests), staticcheck, and PostgreSQL (started, or installed if absent). Then: go
+# vet, staticcheck, gofmt, the PDQ bit-exactness tests again with GOAMD64=v3, in pure Go (-tags
+# purego) and on arm64 (fused multiply-add must not creep in), and the tests with the race
+# detector. With CI=true, a skipped test fails the run: in CI every test must run.
 #
 # Usage: scripts/test.sh            (from anywhere in the checkout)
 set -euo pipefail
@@ -80,6 +79,8 @@ start_postgres
 
 log "go vet"
 go vet ./...
+go vet -tags purego ./pdq/ # the pure-Go build of the package with assembly
+GOARCH=arm64 go vet ./pdq/
 
 log "staticcheck"
 "$staticcheck" ./...
@@ -94,6 +95,9 @@ trap 'rm -rf "$work"' EXIT
 
 log "PDQ conformance with GOAMD64=v3 (FMA available to the compiler)"
 GOAMD64=v3 go test -count=1 ./pdq/
+
+log "PDQ conformance in pure Go on amd64 (the purego tag turns the AVX2 kernels off)"
+go test -tags purego -count=1 ./pdq/
 
 log "PDQ conformance on arm64 (under qemu-user)"
 GOARCH=arm64 go test -c -o "$work/pdq.arm64" ./pdq/
