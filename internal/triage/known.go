@@ -15,7 +15,8 @@ import (
 // HashSet is a Matcher over VICS hash sets held in memory: each digest is a fixed-size map
 // key pointing at a compact record (an index into tables of the distinct categories and series
 // names), and PDQ hashes, when the set carries them (an AlternativeHashes entry named "PDQ",
-// and the frame hashes of videos' Segments), are in a hamming.Index. A 2-million-record set takes about 120 bytes a record.
+// and the frame hashes of videos' Segments), are in a hamming.Index. A 2-million-record set
+// takes about 120 bytes a record, plus an index entry for each frame hash of a video.
 type HashSet struct {
 	name   string
 	radius int

@@ -35,8 +35,8 @@ const importWindow = 2
 //     updated, a conflict), so that records repeated within the import count exactly as if
 //     they had been imported one by one;
 //  3. copies the new records (COPY, with IDs drawn from the media sequence beforehand)
-//     straight into media, sets the categories of the updated ones with one UPDATE, and
-//     appends the new PDQ hashes to the feed;
+//     straight into media, sets the categories of the updated ones with one UPDATE,
+//     appends the new PDQ hashes to the feed, and stores the new videos' frames (PutFrames);
 //  4. records one audit event ("media.import", with the batch's counts) and signs a
 //     checkpoint.
 //
