@@ -69,8 +69,9 @@ type segmentHash struct {
 // tool's), which ParseSegments leaves alone.
 var ErrNotVidbSegments = errors.New("vics: segments are not in vidb's shape")
 
-// maxSegmentTime bounds segment times: a day, far beyond any video, and far from overflow.
-const maxSegmentTime = 24 * time.Hour
+// maxSegmentTime bounds segment times: a year, beyond any video or watched stream, and far
+// from overflowing a time.Duration.
+const maxSegmentTime = 365 * 24 * time.Hour
 
 // SegmentsJSON returns segs as the JSON array a Media record's Segments holds, or nil when
 // segs is empty. Each segment's Index is written as its position in segs; frame numbers are
