@@ -504,6 +504,28 @@ func (s *Service) Logout(ctx context.Context, id Identity) error {
 	return nil
 }
 
+// recheck confirms a signed-in user's password before a sensitive change: ErrLocked while the
+// account is locked, ErrBadCredentials for a wrong password, which is audited as failAction
+// and counts toward the lock-out. A user without a password costs a dummy verification, so
+// that timing does not tell.
+func (s *Service) recheck(ctx context.Context, u catalog.User, cred catalog.Credential, password, failAction string) error {
+	if locked(cred, s.now()) {
+		return ErrLocked
+	}
+	if cred.PasswordHash == "" {
+		s.verifyDummy(ctx, password)
+		return s.fail(ctx, u, failAction, "", "bad_password", ErrBadCredentials)
+	}
+	ok, err := s.verify(ctx, cred.PasswordHash, password)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.fail(ctx, u, failAction, "", "bad_password", ErrBadCredentials)
+	}
+	return nil
+}
+
 // ChangePassword checks old, sets new (which must pass the policy: ErrWeakPassword), clears
 // MustChange and revokes the user's other sessions (API tokens stay). A wrong old password is
 // ErrBadCredentials and counts toward the lock-out. Audited "user.password_change".
@@ -518,17 +540,8 @@ func (s *Service) ChangePassword(ctx context.Context, id Identity, old, new stri
 	if err != nil {
 		return fmt.Errorf("changing the password: %w", err)
 	}
-	if locked(cred, s.now()) {
-		return ErrLocked
-	}
-	ok := false
-	if cred.PasswordHash == "" {
-		s.verifyDummy(ctx, old)
-	} else if ok, err = s.verify(ctx, cred.PasswordHash, old); err != nil {
+	if err := s.recheck(ctx, id.User, cred, old, "user.password_change_failed"); err != nil {
 		return fmt.Errorf("changing the password: %w", err)
-	}
-	if !ok {
-		return s.fail(ctx, id.User, "user.password_change_failed", "", "bad_password", ErrBadCredentials)
 	}
 	hash, err := s.hash(ctx, new)
 	if err != nil {
@@ -916,17 +929,8 @@ func (s *Service) DisableTOTP(ctx context.Context, id Identity, password string)
 	if cred.TOTPSecret == nil {
 		return fmt.Errorf("disabling TOTP: %w: TOTP is not on", catalog.ErrInvalid)
 	}
-	if locked(cred, s.now()) {
-		return ErrLocked
-	}
-	ok := false
-	if cred.PasswordHash == "" {
-		s.verifyDummy(ctx, password)
-	} else if ok, err = s.verify(ctx, cred.PasswordHash, password); err != nil {
+	if err := s.recheck(ctx, id.User, cred, password, "user.totp_disable_failed"); err != nil {
 		return fmt.Errorf("disabling TOTP: %w", err)
-	}
-	if !ok {
-		return s.fail(ctx, id.User, "user.totp_disable_failed", "", "bad_password", ErrBadCredentials)
 	}
 	now := s.now()
 	ctx = context.WithoutCancel(ctx)
