@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/vidb-project/vidb/internal/auth"
 	"github.com/vidb-project/vidb/internal/auth/session"
+	"github.com/vidb-project/vidb/internal/obs"
 )
 
 // reqInfo is what the outer middleware learns about a request as it is served, for the log
@@ -58,72 +57,33 @@ func identity(r *http.Request) auth.Identity {
 	return auth.Identity{}
 }
 
-// recorder captures the status and size of a response.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *recorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *recorder) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(p)
-	w.bytes += int64(n)
-	return n, err
-}
-
-func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func newRequestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return hex.EncodeToString(b[:])
-}
-
 // outer wraps the whole mux: security headers, request ID, panic recovery, the log line and
 // the request metrics.
 func (s *server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &reqInfo{id: newRequestID(), remote: s.clientIP(r)}
+		info := &reqInfo{id: obs.NewRequestID(), remote: s.clientIP(r)}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("X-Request-Id", info.id)
-		rec := &recorder{ResponseWriter: w}
+		obs.SetSecurityHeaders(w.Header(), "default-src 'none'; frame-ancestors 'none'", info.id)
+		rec := &obs.Response{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
 				s.log.ErrorContext(r.Context(), "handler panicked", "request_id", info.id, "route", routeOf(r), "panic", fmt.Sprint(p))
-				if rec.status == 0 {
+				if rec.Status == 0 {
 					s.writeError(rec, r, errors.New("panic"))
 				}
 			}
-			status := rec.status
-			if status == 0 {
-				status = http.StatusOK
-			}
+			status := rec.Code()
 			d := time.Since(start)
 			route := routeOf(r)
 			s.m.requests.Inc(route, r.Method, strconv.Itoa(status))
 			s.m.duration.Observe(d.Seconds(), route)
 			s.log.InfoContext(r.Context(), "request",
 				"method", r.Method, "route", route, "status", status,
-				"duration_ms", float64(d.Microseconds())/1000, "bytes", rec.bytes,
+				"duration_ms", float64(d.Microseconds())/1000, "bytes", rec.Bytes,
 				"request_id", info.id, "user", info.user, "error", info.code)
 		}()
 		next.ServeHTTP(rec, r)

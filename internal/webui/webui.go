@@ -2,8 +2,6 @@ package webui
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +15,7 @@ import (
 	"github.com/vidb-project/vidb/internal/casework"
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/ingest"
+	"github.com/vidb-project/vidb/internal/obs"
 	"github.com/vidb-project/vidb/internal/preview"
 )
 
@@ -203,28 +202,6 @@ func identity(r *http.Request) auth.Identity {
 // user returns the signed-in user of a request.
 func user(r *http.Request) catalog.User { return identity(r).User }
 
-// recorder captures the status of a response.
-type recorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *recorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *recorder) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(p)
-}
-
-func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // contentSecurityPolicy allows only this origin's scripts and styles; previews come from this
 // origin, contact-sheet stills as data: URIs and revealed content as blob: URLs.
 const contentSecurityPolicy = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; " +
@@ -234,24 +211,17 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data: blob:; m
 func (s *server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		var b [8]byte
-		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-		info := &reqInfo{id: hex.EncodeToString(b[:])}
+		info := &reqInfo{id: obs.NewRequestID()}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("X-Request-Id", info.id)
-		rec := &recorder{ResponseWriter: w}
+		obs.SetSecurityHeaders(w.Header(), contentSecurityPolicy, info.id)
+		rec := &obs.Response{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
 				s.log.ErrorContext(r.Context(), "page handler panicked", "request_id", info.id, "route", info.route, "panic", fmt.Sprint(p))
-				if rec.status == 0 {
+				if rec.Status == 0 {
 					s.writeError(rec, r, errors.New("panic"))
 				}
 			}
@@ -260,7 +230,7 @@ func (s *server) outer(next http.Handler) http.Handler {
 				uid = int64(info.ident.User.ID)
 			}
 			s.log.InfoContext(r.Context(), "page",
-				"method", r.Method, "route", info.route, "status", rec.status,
+				"method", r.Method, "route", info.route, "status", rec.Code(),
 				"duration_ms", float64(time.Since(start).Microseconds())/1000,
 				"request_id", info.id, "user", uid)
 		}()
