@@ -21,6 +21,7 @@ import (
 	"github.com/vidb-project/vidb/internal/auth/session"
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/fingerprint"
+	"github.com/vidb-project/vidb/internal/testpic"
 	"github.com/vidb-project/vidb/pdq"
 )
 
@@ -41,7 +42,7 @@ func benchEnv(b *testing.B, name string, def int) int {
 func benchJPEGs(b *testing.B, n int) [][]byte {
 	out := make([][]byte, n)
 	for i := range out {
-		out[i] = jpegOf(b, scene(1632, 1224, 1000+i), 90)
+		out[i] = testpic.JPEG(b, testpic.Scene(1632, 1224, 1000+i), 90)
 	}
 	return out
 }

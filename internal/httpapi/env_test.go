@@ -4,10 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/jpeg"
 	"io"
 	"log/slog"
 	"net/http"
@@ -290,39 +286,6 @@ func errorCode(t testing.TB, body []byte) string {
 		t.Fatalf("error body %q is not JSON: %v", body, err)
 	}
 	return e.Error.Code
-}
-
-// scene draws a benign test picture: gradients and rectangles set by seed, so that different
-// seeds give pictures far apart in PDQ.
-func scene(w, h, seed int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.SetRGBA(x, y, color.RGBA{R: uint8((x*255/w + seed*37) % 256), G: uint8((y*255/h + seed*91) % 256), B: uint8(((x+y)*255/(w+h) + seed*53) % 256), A: 255})
-		}
-	}
-	rng := uint32(seed*2654435761 + 12345)
-	next := func(n int) int {
-		rng ^= rng << 13
-		rng ^= rng >> 17
-		rng ^= rng << 5
-		return int(rng % uint32(n))
-	}
-	for range 6 {
-		x0, y0 := next(w), next(h)
-		r := image.Rect(x0, y0, x0+w/6+next(w/3), y0+h/6+next(h/3))
-		draw.Draw(img, r, image.NewUniform(color.RGBA{uint8(next(256)), uint8(next(256)), uint8(next(256)), 255}), image.Point{}, draw.Src)
-	}
-	return img
-}
-
-func jpegOf(t testing.TB, img image.Image, quality int) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // counts returns how many media records and blobs the deployment holds and how many

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vidb-project/vidb/internal/catalog"
+	"github.com/vidb-project/vidb/internal/testpic"
 )
 
 // record is one country-A record set at one visibility, with the strings that must not reach
@@ -53,7 +54,7 @@ func seedRecords(t *testing.T, e *env, fr *client) []record {
 		if vis == "listed" {
 			q += "&shared_with=NL"
 		}
-		resp, body := fr.upload(jpegOf(t, scene(320, 240, 100+i), 90), q)
+		resp, body := fr.upload(testpic.JPEG(t, testpic.Scene(320, 240, 100+i), 90), q)
 		if resp.StatusCode != 201 {
 			t.Fatalf("upload: %d %s", resp.StatusCode, body)
 		}
@@ -238,7 +239,7 @@ func TestLeaks(t *testing.T) {
 	var dc caseJSON
 	de.must(201, "POST", "/api/v1/cases", map[string]any{"number": "DE-CASE", "visibility": "owner"}, &dc)
 	for i, r := range recs {
-		resp, body := de.upload(jpegOf(t, scene(320, 240, 100+i), 90), fmt.Sprintf("case=%d", dc.ID))
+		resp, body := de.upload(testpic.JPEG(t, testpic.Scene(320, 240, 100+i), 90), fmt.Sprintf("case=%d", dc.ID))
 		var res resultJSON
 		mustJSON(t, body, &res)
 		if r.vis == "network" {

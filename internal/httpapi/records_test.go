@@ -19,6 +19,7 @@ import (
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/ingest"
 	"github.com/vidb-project/vidb/internal/preview"
+	"github.com/vidb-project/vidb/internal/testpic"
 	"github.com/vidb-project/vidb/internal/video"
 )
 
@@ -81,7 +82,7 @@ func TestRecordRoutes(t *testing.T) {
 	var got caseJSON
 	de.must(200, "GET", fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, &got)
 	var res resultJSON
-	resp, body := rev.upload(jpegOf(t, scene(320, 240, 41), 90), fmt.Sprintf("case=%d&visibility=owner", c.ID))
+	resp, body := rev.upload(testpic.JPEG(t, testpic.Scene(320, 240, 41), 90), fmt.Sprintf("case=%d&visibility=owner", c.ID))
 	mustJSON(t, body, &res)
 	if resp.StatusCode != 201 {
 		t.Fatalf("upload %d %s", resp.StatusCode, body)
@@ -200,7 +201,7 @@ func TestRecordRoutes(t *testing.T) {
 	// A DE upload of FR's file: the alerts reach FR, who marks one read.
 	var dc caseJSON
 	de.must(201, "POST", "/api/v1/cases", map[string]any{"number": "DE-1", "visibility": "owner"}, &dc)
-	resp, body = de.upload(jpegOf(t, scene(320, 240, 41), 90), fmt.Sprintf("case=%d", dc.ID))
+	resp, body = de.upload(testpic.JPEG(t, testpic.Scene(320, 240, 41), 90), fmt.Sprintf("case=%d", dc.ID))
 	if resp.StatusCode != 200 {
 		t.Fatalf("DE upload of a held file = %d %s", resp.StatusCode, body)
 	}

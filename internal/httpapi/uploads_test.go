@@ -20,6 +20,7 @@ import (
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/ingest"
 	"github.com/vidb-project/vidb/internal/preview"
+	"github.com/vidb-project/vidb/internal/testpic"
 )
 
 // uploadFixture is a fixture with an FR case; it returns the analyst and the case ID.
@@ -34,8 +35,8 @@ func uploadFixture(t testing.TB, o envOptions) (*env, *client, int64) {
 func TestUploadNewHeldNear(t *testing.T) {
 	t.Parallel()
 	e, cl, cs := uploadFixture(t, envOptions{})
-	img := scene(640, 480, 1)
-	orig := jpegOf(t, img, 92)
+	img := testpic.Scene(640, 480, 1)
+	orig := testpic.JPEG(t, img, 92)
 	q := fmt.Sprintf("case=%d&exhibit=phone-1&path=%s&created=2025-01-02T03:04:05Z", cs, url.QueryEscape("/DCIM/IMG 1.jpg"))
 
 	resp, body := cl.upload(orig, q)
@@ -63,7 +64,7 @@ func TestUploadNewHeldNear(t *testing.T) {
 		t.Errorf("media records = %d, want 1", m)
 	}
 	// A re-encoded copy: a new record with a near match and its distance.
-	resp, body = cl.upload(jpegOf(t, img, 40), fmt.Sprintf("case=%d", cs))
+	resp, body = cl.upload(testpic.JPEG(t, img, 40), fmt.Sprintf("case=%d", cs))
 	var r3 resultJSON
 	mustJSON(t, body, &r3)
 	if resp.StatusCode != 201 || r3.Status != "new" {
@@ -89,7 +90,7 @@ func TestUploadNewHeldNear(t *testing.T) {
 	if len(sr.Matches) != 1 || sr.Matches[0].Media == nil || sr.Matches[0].Media.ID != r1.Media.ID {
 		t.Errorf("search by sha256: %+v", sr)
 	}
-	resp, body = cl.request("POST", "/api/v1/search/image", jpegOf(t, img, 70), "application/octet-stream", nil)
+	resp, body = cl.request("POST", "/api/v1/search/image", testpic.JPEG(t, img, 70), "application/octet-stream", nil)
 	mustJSON(t, body, &sr)
 	if resp.StatusCode != 200 || len(sr.Matches) < 2 {
 		t.Errorf("search by image = %d %s", resp.StatusCode, body)
@@ -156,7 +157,7 @@ func TestUploadRefusals(t *testing.T) {
 	t.Parallel()
 	e, cl, cs := uploadFixture(t, envOptions{ingest: ingest.Config{MaxBytes: 1 << 20}})
 	q := fmt.Sprintf("case=%d", cs)
-	good := jpegOf(t, scene(200, 150, 3), 90)
+	good := testpic.JPEG(t, testpic.Scene(200, 150, 3), 90)
 	big := make([]byte, 2<<20)
 	copy(big, good)
 	rand.Read(big[len(good):])
@@ -213,7 +214,7 @@ func TestUploadRefusals(t *testing.T) {
 func TestUploadLimitHTTP(t *testing.T) {
 	t.Parallel()
 	e, cl, cs := uploadFixture(t, envOptions{cfg: Config{MaxUpload: 64 << 10}})
-	data := jpegOf(t, scene(800, 600, 9), 100)
+	data := testpic.JPEG(t, testpic.Scene(800, 600, 9), 100)
 	if len(data) <= 64<<10 {
 		t.Fatalf("test image only %d bytes", len(data))
 	}
@@ -231,7 +232,7 @@ func TestUploadLimitHTTP(t *testing.T) {
 func TestTruncatedUpload(t *testing.T) {
 	t.Parallel()
 	e, cl, cs := uploadFixture(t, envOptions{})
-	data := jpegOf(t, scene(1200, 900, 5), 95)
+	data := testpic.JPEG(t, testpic.Scene(1200, 900, 5), 95)
 	conn, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -255,7 +256,7 @@ func TestTruncatedUpload(t *testing.T) {
 func TestLookupBatch(t *testing.T) {
 	t.Parallel()
 	_, cl, cs := uploadFixture(t, envOptions{})
-	data := jpegOf(t, scene(300, 200, 11), 90)
+	data := testpic.JPEG(t, testpic.Scene(300, 200, 11), 90)
 	var r resultJSON
 	resp, body := cl.upload(data, fmt.Sprintf("case=%d", cs))
 	mustJSON(t, body, &r)
@@ -292,7 +293,7 @@ func TestLookupBatch(t *testing.T) {
 func TestPreviewAndReveal(t *testing.T) {
 	t.Parallel()
 	e, cl, cs := uploadFixture(t, envOptions{preview: preview.Config{DailyRevealLimit: 2}})
-	data := jpegOf(t, scene(400, 300, 21), 90)
+	data := testpic.JPEG(t, testpic.Scene(400, 300, 21), 90)
 	var r resultJSON
 	resp, body := cl.upload(data, fmt.Sprintf("case=%d", cs))
 	mustJSON(t, body, &r)

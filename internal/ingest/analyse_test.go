@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vidb-project/vidb/internal/imaging"
+	"github.com/vidb-project/vidb/internal/testpic"
 	"github.com/vidb-project/vidb/pdq"
 )
 
@@ -63,7 +64,7 @@ func TestConfigDefaults(t *testing.T) {
 func TestSpool(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	data := encodePNG(t, scene(64, 48, 1))
+	data := testpic.PNG(t, scene(64, 48, 1))
 	cases := []struct {
 		name    string
 		max     int64
@@ -147,8 +148,8 @@ func TestSpoolClientFailure(t *testing.T) {
 func TestAnalyse(t *testing.T) {
 	t.Parallel()
 	pic := scene(320, 240, 3)
-	jpg := encodeJPEG(t, pic, 90)
-	png := encodePNG(t, pic)
+	jpg := testpic.JPEG(t, pic, 90)
+	png := testpic.PNG(t, pic)
 	cases := []struct {
 		name      string
 		data      []byte
@@ -159,7 +160,7 @@ func TestAnalyse(t *testing.T) {
 	}{
 		{"jpeg", jpg, nil, nil, "image/jpeg", true},
 		{"png", png, nil, nil, "image/png", true},
-		{"flat colour", encodePNG(t, flat(200, 100)), nil, nil, "image/png", false},
+		{"flat colour", testpic.PNG(t, flat(200, 100)), nil, nil, "image/png", false},
 		{"truncated jpeg", jpg[:len(jpg)/2], ErrUndecodable, imaging.ErrCorrupt, "", false},
 		{"corrupt png", append(append([]byte{}, png[:40]...), bytes.Repeat([]byte{0xAA}, 200)...), ErrUndecodable, imaging.ErrCorrupt, "", false},
 		{"decompression bomb", pngBomb(t), ErrTooLarge, imaging.ErrTooManyPixels, "", false},
@@ -203,7 +204,7 @@ func TestAnalyse(t *testing.T) {
 func TestAnalyseByteBudget(t *testing.T) {
 	t.Parallel()
 	p := bare(t, Config{Limits: imaging.Limits{MaxBytes: 100}})
-	sp, err := spool(context.Background(), t.TempDir(), bytes.NewReader(encodePNG(t, scene(64, 64, 1))), 1<<20)
+	sp, err := spool(context.Background(), t.TempDir(), bytes.NewReader(testpic.PNG(t, scene(64, 64, 1))), 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,11 +220,11 @@ func TestDihedralFindsMirror(t *testing.T) {
 	t.Parallel()
 	p := bare(t, Config{})
 	pic := scene(256, 256, 7)
-	_, _, a, err := p.hashImage(encodePNG(t, pic))
+	_, _, a, err := p.hashImage(testpic.PNG(t, pic))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, b, err := p.hashImage(encodePNG(t, mirror(pic)))
+	_, _, b, err := p.hashImage(testpic.PNG(t, mirror(pic)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/fingerprint"
+	"github.com/vidb-project/vidb/internal/testpic"
 	"github.com/vidb-project/vidb/pdq"
 )
 
@@ -18,7 +19,7 @@ func benchJPEGs(b *testing.B, n int) [][]byte {
 	b.Helper()
 	out := make([][]byte, n)
 	for i := range out {
-		out[i] = encodeJPEG(b, scene(1600, 1200, 1000+i), 90)
+		out[i] = testpic.JPEG(b, scene(1600, 1200, 1000+i), 90)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vidb-project/vidb/internal/imaging"
+	"github.com/vidb-project/vidb/internal/testpic"
 )
 
 // FuzzAnalyse feeds arbitrary bytes through spooling and analysis (without ffmpeg): they must be
@@ -14,9 +15,9 @@ import (
 // spool file behind.
 func FuzzAnalyse(f *testing.F) {
 	pic := scene(48, 32, 1)
-	jpg := encodeJPEG(f, pic, 80)
+	jpg := testpic.JPEG(f, pic, 80)
 	for _, seed := range [][]byte{
-		jpg, jpg[:len(jpg)/2], encodePNG(f, pic), encodePNG(f, flat(16, 16)), pngBomb(f),
+		jpg, jpg[:len(jpg)/2], testpic.PNG(f, pic), testpic.PNG(f, flat(16, 16)), pngBomb(f),
 		[]byte("GIF89a\x01\x00\x01\x00"), []byte("\x00\x00\x00\x20ftypisom"), []byte("plain text"), nil,
 	} {
 		f.Add(seed)

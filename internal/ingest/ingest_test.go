@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/digest"
+	"github.com/vidb-project/vidb/internal/testpic"
 	"github.com/vidb-project/vidb/pdq"
 )
 
@@ -42,9 +43,9 @@ func TestStatuses(t *testing.T) {
 
 func testStatuses(t *testing.T, e *env) {
 	ctx := context.Background()
-	owner := encodePNG(t, scene(96, 96, 11))
-	network := encodePNG(t, scene(96, 96, 12))
-	listed := encodePNG(t, scene(96, 96, 13))
+	owner := testpic.PNG(t, scene(96, 96, 11))
+	network := testpic.PNG(t, scene(96, 96, 12))
+	listed := testpic.PNG(t, scene(96, 96, 13))
 
 	cases := []struct {
 		name   string
@@ -135,7 +136,7 @@ func testStatuses(t *testing.T, e *env) {
 func TestAudit(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Config{})
-	data := encodePNG(t, scene(96, 96, 21))
+	data := testpic.PNG(t, scene(96, 96, 21))
 	r := e.mustUpload(t, "FR", fr, data, nil)
 	evs := e.events(t)
 	if len(evs) != 1 {
@@ -157,11 +158,11 @@ func TestNearAndDihedral(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Config{})
 	pic := scene(512, 384, 31)
-	orig := e.mustUpload(t, "FR", fr, encodeJPEG(t, pic, 92), acc(fr, catalog.VisibilityNetwork))
-	other := e.mustUpload(t, "FR", fr, encodeJPEG(t, scene(512, 384, 32), 92), acc(fr, catalog.VisibilityNetwork))
+	orig := e.mustUpload(t, "FR", fr, testpic.JPEG(t, pic, 92), acc(fr, catalog.VisibilityNetwork))
+	other := e.mustUpload(t, "FR", fr, testpic.JPEG(t, scene(512, 384, 32), 92), acc(fr, catalog.VisibilityNetwork))
 
 	// A re-encoded copy at another quality is near, with its distance.
-	re := e.mustUpload(t, "DE", de, encodeJPEG(t, pic, 35), nil)
+	re := e.mustUpload(t, "DE", de, testpic.JPEG(t, pic, 35), nil)
 	if re.Status != StatusNew || len(re.Matches) != 1 {
 		t.Fatalf("re-encoded copy: %s with %d matches, want new with 1: %+v", re.Status, len(re.Matches), re.Matches)
 	}
@@ -171,7 +172,7 @@ func TestNearAndDihedral(t *testing.T) {
 		t.Errorf("re-encoded copy matched %+v, want near %d at distance %d", f, orig.Media.ID, want)
 	}
 	// A mirrored copy is found through the dihedral hashes.
-	fl := e.mustUpload(t, "DE", de, encodePNG(t, mirror(pic)), nil)
+	fl := e.mustUpload(t, "DE", de, testpic.PNG(t, mirror(pic)), nil)
 	var ids []catalog.MediaID
 	for _, m := range fl.Matches {
 		ids = append(ids, m.Media.ID)
@@ -214,11 +215,11 @@ func TestNearAndDihedral(t *testing.T) {
 func TestLowQualityNotMatched(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Config{})
-	a := e.mustUpload(t, "FR", fr, encodePNG(t, flat(200, 100)), nil)
+	a := e.mustUpload(t, "FR", fr, testpic.PNG(t, flat(200, 100)), nil)
 	if a.Media.PDQ == nil || a.Media.PDQ.Quality >= pdq.MinQuality {
 		t.Fatalf("flat picture PDQ %+v: want a stored hash of low quality", a.Media.PDQ)
 	}
-	b := e.mustUpload(t, "FR", fr, encodeJPEG(t, flat(200, 100), 80), nil)
+	b := e.mustUpload(t, "FR", fr, testpic.JPEG(t, flat(200, 100), 80), nil)
 	if b.Status != StatusNew || len(b.Matches) != 0 {
 		t.Errorf("second flat picture: %s, matches %+v; want new without matches", b.Status, b.Matches)
 	}
@@ -241,8 +242,8 @@ func TestHashOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
-	md5only := encodePNG(t, scene(80, 80, 41))
-	full := encodePNG(t, scene(80, 80, 42))
+	md5only := testpic.PNG(t, scene(80, 80, 41))
+	full := testpic.PNG(t, scene(80, 80, 42))
 	_, err := e.catalog.ImportHashOnly(ctx, records(
 		catalog.HashOnlyRecord{Digests: catalog.Digests{MD5: digestsOf(md5only).MD5}, Kind: catalog.KindUnknown},
 		catalog.HashOnlyRecord{Digests: digestsOf(full), Kind: catalog.KindImage, Category: catalog.Category{Scheme: catalog.SchemeVICSUS, Code: "1"}},
@@ -284,7 +285,7 @@ func TestHashOnly(t *testing.T) {
 func TestRejected(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Config{MaxBytes: 64 << 10})
-	good := encodeJPEG(t, scene(256, 256, 51), 90)
+	good := testpic.JPEG(t, scene(256, 256, 51), 90)
 	cases := []struct {
 		name string
 		data []byte
@@ -331,7 +332,7 @@ func (c *cancelling) Read(p []byte) (int, error) {
 func TestCancelledUpload(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Config{})
-	data := encodeJPEG(t, scene(800, 800, 61), 95)
+	data := testpic.JPEG(t, scene(800, 800, 61), 95)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	_, err := e.p.Ingest(ctx, e.users["FR"], Upload{Body: &cancelling{r: bytes.NewReader(data), after: 3000, cancel: cancel}, Case: e.cases[fr].ID})
@@ -369,7 +370,7 @@ func TestAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inSeries := e.mustUpload(t, "DE", de, encodeJPEG(t, pic, 90), acc(de, catalog.VisibilityNetwork))
+	inSeries := e.mustUpload(t, "DE", de, testpic.JPEG(t, pic, 90), acc(de, catalog.VisibilityNetwork))
 	m := *inSeries.Media
 	m.Series = series.ID
 	err = e.catalog.Update(ctx, func(tx catalog.Tx) error {
@@ -383,10 +384,10 @@ func TestAlerts(t *testing.T) {
 		t.Fatal(err)
 	}
 	// NL holds a hidden near copy.
-	hidden := e.mustUpload(t, "NL", nl, encodeJPEG(t, pic, 60), nil)
+	hidden := e.mustUpload(t, "NL", nl, testpic.JPEG(t, pic, 60), nil)
 
 	before := map[catalog.CountryCode]int{de: len(e.alerts(t, de)), nl: len(e.alerts(t, nl)), fr: len(e.alerts(t, fr))}
-	r := e.mustUpload(t, "FR", fr, encodeJPEG(t, pic, 40), nil)
+	r := e.mustUpload(t, "FR", fr, testpic.JPEG(t, pic, 40), nil)
 	if len(r.Matches) != 2 {
 		t.Fatalf("matches %+v, want DE's visible record and NL's hit", r.Matches)
 	}
@@ -472,7 +473,7 @@ func testSearchAndLookup(t *testing.T, e *env) {
 	var files [][]byte
 	var held []Result
 	for i := range 5 {
-		f := encodePNG(t, scene(128, 128, 100+i))
+		f := testpic.PNG(t, scene(128, 128, 100+i))
 		files = append(files, f)
 		v := catalog.VisibilityNetwork
 		if i == 4 {
@@ -550,7 +551,7 @@ func testSearchAndLookup(t *testing.T, e *env) {
 		t.Errorf("lookups changed the media count to %d", media)
 	}
 	// SearchImage: a re-encoded copy.
-	fs, err := e.p.SearchImage(ctx, e.users["DE"], bytes.NewReader(encodeJPEG(t, scene(128, 128, 101), 70)))
+	fs, err := e.p.SearchImage(ctx, e.users["DE"], bytes.NewReader(testpic.JPEG(t, scene(128, 128, 101), 70)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -565,7 +566,7 @@ func testSearchAndLookup(t *testing.T, e *env) {
 func TestConcurrentUploads(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Config{Workers: 2})
-	same := encodeJPEG(t, scene(256, 256, 81), 85)
+	same := testpic.JPEG(t, scene(256, 256, 81), 85)
 	const n = 8
 	var wg sync.WaitGroup
 	results := make([]Result, n)
@@ -573,7 +574,7 @@ func TestConcurrentUploads(t *testing.T) {
 	for i := range n {
 		wg.Go(func() { results[i], errs[i] = e.upload(t, "FR", fr, same, nil) })
 		wg.Go(func() {
-			_, errs[n+i] = e.upload(t, "DE", de, encodeJPEG(t, scene(200, 200, 200+i), 85), nil)
+			_, errs[n+i] = e.upload(t, "DE", de, testpic.JPEG(t, scene(200, 200, 200+i), 85), nil)
 		})
 	}
 	wg.Wait()
@@ -610,7 +611,7 @@ func TestRollbackRemovesBlob(t *testing.T) {
 	e := newEnv(t, Config{})
 	u := e.users["FR"]
 	u.Login = "analyst-fr\x00" // the audit log refuses it, so the transaction fails at its end
-	data := encodePNG(t, scene(64, 64, 91))
+	data := testpic.PNG(t, scene(64, 64, 91))
 	_, err := e.p.Ingest(context.Background(), u, Upload{Body: bytes.NewReader(data), Case: e.cases[fr].ID})
 	if err == nil {
 		t.Fatal("upload with an unauditable actor succeeded")

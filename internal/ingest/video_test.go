@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vidb-project/vidb/internal/catalog"
+	"github.com/vidb-project/vidb/internal/testpic"
 	"github.com/vidb-project/vidb/internal/video"
 )
 
@@ -15,7 +16,7 @@ func slides(t *testing.T, seeds ...int) [][]byte {
 	t.Helper()
 	var out [][]byte
 	for _, s := range seeds {
-		out = append(out, encodePNG(t, scene(320, 240, s)))
+		out = append(out, testpic.PNG(t, scene(320, 240, s)))
 	}
 	return out
 }
@@ -121,7 +122,7 @@ func videoMatch(t *testing.T, what string, fs []Found, id catalog.MediaID) *Vide
 
 func TestVideoWithoutFFmpeg(t *testing.T) {
 	t.Parallel()
-	data := slideshow(t, "v.mp4", 1, nil, encodePNG(t, scene(64, 64, 1)))
+	data := slideshow(t, "v.mp4", 1, nil, testpic.PNG(t, scene(64, 64, 1)))
 	e := newEnv(t, Config{})
 	r := e.mustUpload(t, "FR", fr, data, nil)
 	if r.Status != StatusNew || r.Frames != 0 || r.Media.Kind != catalog.KindVideo || len(r.Warnings) != 1 || r.Warnings[0] != warnNoVideo {

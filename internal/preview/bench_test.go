@@ -7,6 +7,7 @@ import (
 
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/preview"
+	"github.com/vidb-project/vidb/internal/testpic"
 )
 
 // photo2MP returns a 1600x1250 (2 MP) colour image with smooth gradients and fine detail.
@@ -25,7 +26,7 @@ func photo2MP() *image.NRGBA {
 // reduce, encode; the cache off) and cached (the access check and a cache hit).
 func BenchmarkPreview2MP(b *testing.B) {
 	e := newEnv(b)
-	m := e.put(b, encodePNG(b, photo2MP()), catalog.KindImage, "image/png", catalog.VisibilityNetwork)
+	m := e.put(b, testpic.PNG(b, photo2MP()), catalog.KindImage, "image/png", catalog.VisibilityNetwork)
 	for _, bc := range []struct {
 		name  string
 		cache int64

@@ -217,15 +217,6 @@ func halves(w, h int) *image.Gray {
 	return img
 }
 
-func encodePNG(t testing.TB, img image.Image) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 // jpegWithOrientation encodes img as JPEG with an EXIF block holding only the orientation.
 func jpegWithOrientation(t testing.TB, img image.Image, orientation uint16) []byte {
 	t.Helper()

@@ -16,6 +16,7 @@ import (
 	"github.com/vidb-project/vidb/internal/blob"
 	"github.com/vidb-project/vidb/internal/catalog"
 	"github.com/vidb-project/vidb/internal/preview"
+	"github.com/vidb-project/vidb/internal/testpic"
 	"github.com/vidb-project/vidb/internal/video"
 )
 
@@ -24,7 +25,7 @@ func TestPreviewGreyBlurredBounded(t *testing.T) {
 	e := newEnv(t)
 	s := e.service(t, preview.Config{})
 	src := stripes(512, 384, 8)
-	m := e.put(t, encodePNG(t, src), catalog.KindImage, "image/png", catalog.VisibilityNetwork)
+	m := e.put(t, testpic.PNG(t, src), catalog.KindImage, "image/png", catalog.VisibilityNetwork)
 	n := len(events(t, e.st))
 
 	img := decodePNG(t, must(s.Preview(t.Context(), e.deAna, m.ID, preview.DefaultOptions()))(t))
@@ -46,7 +47,7 @@ func TestPreviewOptions(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	s := e.service(t, preview.Config{})
-	m := e.put(t, encodePNG(t, stripes(400, 300, 16)), catalog.KindImage, "image/png", catalog.VisibilityNetwork)
+	m := e.put(t, testpic.PNG(t, stripes(400, 300, 16)), catalog.KindImage, "image/png", catalog.VisibilityNetwork)
 	ctx := t.Context()
 
 	small := decodePNG(t, must(s.Preview(ctx, e.frAna, m.ID, preview.Options{MaxSide: 64, Blur: 0.04, Grey: true}))(t))
@@ -118,7 +119,7 @@ func TestPreviewRefusals(t *testing.T) {
 	e := newEnv(t)
 	s := e.service(t, preview.Config{})
 	ctx := t.Context()
-	own := e.put(t, encodePNG(t, stripes(64, 64, 4)), catalog.KindImage, "image/png", catalog.VisibilityOwner)
+	own := e.put(t, testpic.PNG(t, stripes(64, 64, 4)), catalog.KindImage, "image/png", catalog.VisibilityOwner)
 	ho := e.hashOnly(t)
 	junk := e.put(t, []byte("not an image at all"), catalog.KindImage, "image/png", catalog.VisibilityNetwork)
 	o := preview.DefaultOptions()
@@ -165,7 +166,7 @@ func TestCacheChecksAccess(t *testing.T) {
 	e := newEnv(t)
 	s := e.service(t, preview.Config{})
 	ctx := t.Context()
-	data := encodePNG(t, stripes(300, 200, 8))
+	data := testpic.PNG(t, stripes(300, 200, 8))
 	m := e.put(t, data, catalog.KindImage, "image/png", catalog.VisibilityNetwork)
 	first := must(s.Preview(ctx, e.deAna, m.ID, preview.DefaultOptions()))(t)
 	// With the content gone, the preview still comes from the cache...
@@ -194,7 +195,7 @@ func TestTamperedBlob(t *testing.T) {
 	e := newEnv(t)
 	s := e.service(t, preview.Config{DailyRevealLimit: 5})
 	ctx := t.Context()
-	m := e.put(t, encodePNG(t, stripes(200, 200, 8)), catalog.KindImage, "image/png", catalog.VisibilityNetwork)
+	m := e.put(t, testpic.PNG(t, stripes(200, 200, 8)), catalog.KindImage, "image/png", catalog.VisibilityNetwork)
 	path := filepath.Join(e.blobDir, m.Blob[:2], m.Blob)
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -232,7 +233,7 @@ func TestReveal(t *testing.T) {
 func testReveal(t *testing.T, e *env) {
 	s := e.service(t, preview.Config{DailyRevealLimit: 2})
 	ctx := t.Context()
-	data := encodePNG(t, stripes(100, 80, 8))
+	data := testpic.PNG(t, stripes(100, 80, 8))
 	m := e.put(t, data, catalog.KindImage, "image/png", catalog.VisibilityNetwork)
 
 	e.clock.t = time.Date(2026, 5, 4, 23, 58, 0, 0, time.UTC)
@@ -415,7 +416,7 @@ func TestRevealStreamed(t *testing.T) {
 	e := newEnv(t)
 	s := e.service(t, preview.Config{MaxBytes: 64})
 	ctx := t.Context()
-	data := encodePNG(t, stripes(120, 90, 4))
+	data := testpic.PNG(t, stripes(120, 90, 4))
 	m := e.put(t, data, catalog.KindImage, "image/png", catalog.VisibilityNetwork)
 	r := must(s.Reveal(ctx, e.frAna, m.ID))(t)
 	got, err := io.ReadAll(r.Body)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vidb-project/vidb/internal/fingerprint"
+	"github.com/vidb-project/vidb/internal/testpic"
 )
 
 // benchDir returns the folder to triage: $VIDB_TRIAGE_BENCH_DIR (such as the originals/ of
@@ -18,7 +19,7 @@ func benchDir(b *testing.B) string {
 	}
 	dir := b.TempDir()
 	for i := range 200 {
-		writeFile(b, filepath.Join(dir, fmt.Sprintf("%03d.jpg", i)), jpegBytes(b, picture(640, 480, i), 85))
+		writeFile(b, filepath.Join(dir, fmt.Sprintf("%03d.jpg", i)), testpic.JPEG(b, picture(640, 480, i), 85))
 	}
 	return dir
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/vidb-project/vidb/internal/fingerprint"
 	"github.com/vidb-project/vidb/internal/store/sqlite"
 	"github.com/vidb-project/vidb/internal/store/storetest"
+	"github.com/vidb-project/vidb/internal/testpic"
 )
 
 func TestCatalogMatcher(t *testing.T) {
@@ -35,7 +36,7 @@ func TestCatalogMatcher(t *testing.T) {
 	f := newFixture(t)
 	h := fingerprint.NewHasher(fingerprint.Options{})
 	known, _ := h.File(filepath.Join(f.dir, "dcim", "known.png"))
-	orig, _ := h.Bytes(pngBytes(t, picture(220, 160, 2)))
+	orig, _ := h.Bytes(testpic.PNG(t, picture(220, 160, 2)))
 	recs := []catalog.HashOnlyRecord{
 		{Digests: catalog.Digests{SHA256: known.Digest.SHA256}, Kind: catalog.KindImage, Category: catalog.Category{Scheme: "vics-us", Code: "1"}, Series: "Garden"},
 		{Digests: catalog.Digests{SHA256: orig.Digest.SHA256}, Kind: catalog.KindImage, PDQ: &catalog.PDQ{Hash: orig.PDQ.Hash, Quality: orig.PDQ.Quality, Flavour: orig.PDQ.Flavour}},

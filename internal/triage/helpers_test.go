@@ -7,8 +7,6 @@ import (
 	"compress/gzip"
 	"image"
 	"image/color"
-	"image/jpeg"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vidb-project/vidb/internal/fingerprint"
+	"github.com/vidb-project/vidb/internal/testpic"
 	"github.com/vidb-project/vidb/internal/vics"
 )
 
@@ -31,24 +30,6 @@ func picture(w, h, seed int) *image.NRGBA {
 		}
 	}
 	return img
-}
-
-func pngBytes(t testing.TB, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func jpegBytes(t testing.TB, img image.Image, q int) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: q}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 func writeFile(t testing.TB, path string, data []byte) {
@@ -107,17 +88,17 @@ type fixture struct {
 func newFixture(t testing.TB) fixture {
 	t.Helper()
 	dir := t.TempDir()
-	known := pngBytes(t, picture(200, 150, 1))
+	known := testpic.PNG(t, picture(200, 150, 1))
 	nearOrig := picture(220, 160, 2)
-	unknown := pngBytes(t, picture(180, 180, 3))
+	unknown := testpic.PNG(t, picture(180, 180, 3))
 	writeFile(t, filepath.Join(dir, "dcim", "known.png"), known)
-	writeFile(t, filepath.Join(dir, "dcim", "near.jpg"), jpegBytes(t, nearOrig, 70)) // a re-encoded copy
-	writeFile(t, filepath.Join(dir, "dcim", "unknown.dat"), unknown)                 // an image, whatever its name
+	writeFile(t, filepath.Join(dir, "dcim", "near.jpg"), testpic.JPEG(t, nearOrig, 70)) // a re-encoded copy
+	writeFile(t, filepath.Join(dir, "dcim", "unknown.dat"), unknown)                    // an image, whatever its name
 	writeFile(t, filepath.Join(dir, "dcim", "corrupt.png"), known[:len(known)/3])
 	writeFile(t, filepath.Join(dir, "notes.txt"), []byte("shopping list"))
 	writeFile(t, filepath.Join(dir, "backup.zip"), zipBytes(t,
 		zipEntry{"../escape.png", known},
-		zipEntry{"photos/inner.png", pngBytes(t, picture(90, 90, 4))},
+		zipEntry{"photos/inner.png", testpic.PNG(t, picture(90, 90, 4))},
 		zipEntry{"bomb.bin", make([]byte, 8<<20)}, // 8 MiB of zeros: a ratio near 1000
 	))
 	writeFile(t, filepath.Join(dir, "old.tar.gz"), tarGzBytes(t,
@@ -133,7 +114,7 @@ func newFixture(t testing.TB) fixture {
 
 	h := fingerprint.NewHasher(fingerprint.Options{})
 	kf, _ := h.Bytes(known)
-	nf, err := h.Bytes(pngBytes(t, nearOrig))
+	nf, err := h.Bytes(testpic.PNG(t, nearOrig))
 	if err != nil || nf.PDQ == nil {
 		t.Fatalf("hashing the near original: %v", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/vidb-project/vidb/internal/fingerprint"
 	"github.com/vidb-project/vidb/internal/store/sqlite"
 	"github.com/vidb-project/vidb/internal/store/storetest"
+	"github.com/vidb-project/vidb/internal/testpic"
 	"github.com/vidb-project/vidb/internal/video"
 	"github.com/vidb-project/vidb/pdq"
 )
@@ -84,7 +85,7 @@ func TestTriageVideo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pics := [][]byte{pngBytes(t, picture(320, 240, 11)), pngBytes(t, picture(320, 240, 12)), pngBytes(t, picture(320, 240, 13)), pngBytes(t, picture(320, 240, 14))}
+	pics := [][]byte{testpic.PNG(t, picture(320, 240, 11)), testpic.PNG(t, picture(320, 240, 12)), testpic.PNG(t, picture(320, 240, 13)), testpic.PNG(t, picture(320, 240, 14))}
 	withHeld := slideshow(t, pics[0], pics[1], pics[2])
 	knownVideo := slideshow(t, pics[2], pics[0])
 	unrelated := slideshow(t, pics[3])

@@ -15,6 +15,7 @@ import (
 	"github.com/vidb-project/vidb/internal/auth"
 	"github.com/vidb-project/vidb/internal/auth/session"
 	"github.com/vidb-project/vidb/internal/catalog"
+	"github.com/vidb-project/vidb/internal/testpic"
 	"github.com/vidb-project/vidb/pdq"
 )
 
@@ -71,7 +72,7 @@ func benchEnv(b *testing.B) (e *env, cookie *http.Cookie, media catalog.MediaID)
 	if err != nil {
 		b.Fatal(err)
 	}
-	img := jpegOf(b, scene(320, 240, 3), 90)
+	img := testpic.JPEG(b, testpic.Scene(320, 240, 3), 90)
 	res := e.upload(us.frRev, c.ID, img, "/b/a.jpg", nil)
 	e.upload(us.frRev, c.ID, reencode(b, img, 60), "/b/a-copy.jpg", nil)
 	secret, _, err := e.auth.Login(ctx, auth.Attempt{Login: "fr-reviewer", Password: testPassword, Remote: "127.0.0.1"})

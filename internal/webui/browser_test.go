@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/vidb-project/vidb/internal/catalog"
+	"github.com/vidb-project/vidb/internal/testpic"
 )
 
 // chromiumPath finds Chromium; outside CI a missing browser skips the browser tests, in CI
@@ -262,8 +263,8 @@ func TestBrowser(t *testing.T) {
 	ctx := context.Background()
 
 	dir := t.TempDir()
-	a := jpegOf(t, scene(640, 480, 7), 92)
-	files := map[string][]byte{"a.jpg": a, "b.jpg": jpegOf(t, scene(640, 480, 8), 92), "a-copy.jpg": reencode(t, a, 60)}
+	a := testpic.JPEG(t, testpic.Scene(640, 480, 7), 92)
+	files := map[string][]byte{"a.jpg": a, "b.jpg": testpic.JPEG(t, testpic.Scene(640, 480, 8), 92), "a-copy.jpg": reencode(t, a, 60)}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			t.Fatal(err)

@@ -3,9 +3,6 @@ package webui
 import (
 	"bytes"
 	"context"
-	"image"
-	"image/color"
-	"image/draw"
 	"image/jpeg"
 	"io"
 	"log/slog"
@@ -32,6 +29,7 @@ import (
 	"github.com/vidb-project/vidb/internal/preview"
 	"github.com/vidb-project/vidb/internal/store/sqlite"
 	"github.com/vidb-project/vidb/internal/store/storetest"
+	"github.com/vidb-project/vidb/internal/testpic"
 	"github.com/vidb-project/vidb/internal/video"
 )
 
@@ -275,39 +273,6 @@ func (c *client) post(path string, form url.Values) (*http.Response, string) {
 	return c.do(http.MethodPost, path, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
 }
 
-// scene draws a benign test picture: gradients and rectangles set by seed, so that different
-// seeds give pictures far apart in PDQ.
-func scene(w, h, seed int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.SetRGBA(x, y, color.RGBA{R: uint8((x*255/w + seed*37) % 256), G: uint8((y*255/h + seed*91) % 256), B: uint8(((x+y)*255/(w+h) + seed*53) % 256), A: 255})
-		}
-	}
-	rng := uint32(seed*2654435761 + 12345)
-	next := func(n int) int {
-		rng ^= rng << 13
-		rng ^= rng >> 17
-		rng ^= rng << 5
-		return int(rng % uint32(n))
-	}
-	for range 6 {
-		x0, y0 := next(w), next(h)
-		r := image.Rect(x0, y0, x0+w/6+next(w/3), y0+h/6+next(h/3))
-		draw.Draw(img, r, image.NewUniform(color.RGBA{uint8(next(256)), uint8(next(256)), uint8(next(256)), 255}), image.Point{}, draw.Src)
-	}
-	return img
-}
-
-func jpegOf(t testing.TB, img image.Image, quality int) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // reencode decodes a JPEG and encodes it again at another quality: a near copy, not the same
 // file.
 func reencode(t testing.TB, b []byte, quality int) []byte {
@@ -316,7 +281,7 @@ func reencode(t testing.TB, b []byte, quality int) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return jpegOf(t, img, quality)
+	return testpic.JPEG(t, img, quality)
 }
 
 // upload ingests a file as u under case cs.

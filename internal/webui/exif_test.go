@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vidb-project/vidb/internal/catalog"
+	"github.com/vidb-project/vidb/internal/testpic"
 )
 
 // withEXIF puts an EXIF block (camera make and model, and a GPS position of 48°51'24" N,
@@ -60,7 +61,7 @@ func TestMediaEXIF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := e.upload(us.frRev, c.ID, withEXIF(jpegOf(t, scene(320, 240, 11), 90)), "/e/gps.jpg", nil)
+	res := e.upload(us.frRev, c.ID, withEXIF(testpic.JPEG(t, testpic.Scene(320, 240, 11), 90)), "/e/gps.jpg", nil)
 	if res.Media.EXIF == nil || res.Media.EXIF.GPS == nil {
 		t.Fatalf("the test picture's EXIF was not read: %+v", res.Media.EXIF)
 	}

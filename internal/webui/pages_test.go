@@ -20,6 +20,7 @@ import (
 
 	"github.com/vidb-project/vidb/internal/auth/session"
 	"github.com/vidb-project/vidb/internal/catalog"
+	"github.com/vidb-project/vidb/internal/testpic"
 )
 
 // TestPageStatusPerRole opens every page as every role and checks the status: the services
@@ -125,7 +126,7 @@ func TestNoLeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := e.upload(us.nlAna, nlCase.ID, jpegOf(t, scene(320, 240, 102), 90), "/nl/copy.jpg", nil)
+	res := e.upload(us.nlAna, nlCase.ID, testpic.JPEG(t, testpic.Scene(320, 240, 102), 90), "/nl/copy.jpg", nil)
 	if res.Status != "hit" || res.Hit == nil || res.Hit.Owner != "FR" {
 		t.Fatalf("NL upload of an owner-only FR file: status %s hit %+v, want a hit naming FR", res.Status, res.Hit)
 	}
@@ -443,7 +444,7 @@ func TestActions(t *testing.T) {
 	var mb bytes.Buffer
 	mw := multipart.NewWriter(&mb)
 	fw, _ := mw.CreateFormFile("file", "q.jpg")
-	_, _ = fw.Write(reencode(t, jpegOf(t, scene(320, 240, 100), 90), 70))
+	_, _ = fw.Write(reencode(t, testpic.JPEG(t, testpic.Scene(320, 240, 100), 90), 70))
 	mw.Close()
 	resp, body = c.do("POST", "/search/image", &mb, mw.FormDataContentType())
 	if resp.StatusCode != 200 || !strings.Contains(body, `class="distance"`) || !strings.Contains(body, fmt.Sprint(`href="/media/`, mid, `"`)) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vidb-project/vidb/internal/catalog"
+	"github.com/vidb-project/vidb/internal/testpic"
 )
 
 // record is one FR record set at one visibility, with the strings that must not reach anyone
@@ -44,7 +45,7 @@ func seedRecords(t testing.TB, e *env, fr catalog.User) []record {
 			t.Fatal(err)
 		}
 		r.cs = c.ID
-		res := e.upload(fr, c.ID, jpegOf(t, scene(320, 240, 100+i), 90), fmt.Sprintf("/home/x/%d.jpg", i), &a)
+		res := e.upload(fr, c.ID, testpic.JPEG(t, testpic.Scene(320, 240, 100+i), 90), fmt.Sprintf("/home/x/%d.jpg", i), &a)
 		m := res.Media
 		r.media = m.ID
 		r.sha256, r.md5, r.sha1 = hex.EncodeToString(m.Digests.SHA256[:]), hex.EncodeToString(m.Digests.MD5[:]), hex.EncodeToString(m.Digests.SHA1[:])
