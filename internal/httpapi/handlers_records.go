@@ -15,6 +15,16 @@ func owner(u catalog.User, named string) (catalog.CountryCode, error) {
 	return catalog.ParseCountryCode(named)
 }
 
+// requestedAccess is the access a create request asks for: the owner it names (the asker's
+// country by default), the visibility and the countries shared with.
+func requestedAccess(u catalog.User, named, visibility string, shared []string) (catalog.Access, error) {
+	o, err := owner(u, named)
+	if err != nil {
+		return catalog.Access{}, err
+	}
+	return parseAccess(o, visibility, shared)
+}
+
 func (s *server) cases(w http.ResponseWriter, r *http.Request) error {
 	p, err := page(r)
 	if err != nil {
@@ -34,11 +44,7 @@ func (s *server) createCase(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u := identity(r).User
-	o, err := owner(u, req.Owner)
-	if err != nil {
-		return err
-	}
-	a, err := parseAccess(o, req.Visibility, req.SharedWith)
+	a, err := requestedAccess(u, req.Owner, req.Visibility, req.SharedWith)
 	if err != nil {
 		return err
 	}
@@ -82,11 +88,7 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u := identity(r).User
-	o, err := owner(u, req.Owner)
-	if err != nil {
-		return err
-	}
-	a, err := parseAccess(o, req.Visibility, req.SharedWith)
+	a, err := requestedAccess(u, req.Owner, req.Visibility, req.SharedWith)
 	if err != nil {
 		return err
 	}
@@ -205,11 +207,7 @@ func (s *server) createPerson(kind catalog.PersonKind) handler {
 			return err
 		}
 		u := identity(r).User
-		o, err := owner(u, req.Owner)
-		if err != nil {
-			return err
-		}
-		a, err := parseAccess(o, req.Visibility, req.SharedWith)
+		a, err := requestedAccess(u, req.Owner, req.Visibility, req.SharedWith)
 		if err != nil {
 			return err
 		}
