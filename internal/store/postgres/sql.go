@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -186,9 +185,7 @@ func encodeEXIF(x *exif.Info) (*string, error) {
 	if x == nil {
 		return nil, nil
 	}
-	c := *x
-	c.Thumbnail = nil
-	b, err := json.Marshal(c)
+	b, err := x.StoredJSON()
 	if err != nil {
 		return nil, fmt.Errorf("%w: media EXIF: %w", catalog.ErrInvalid, err)
 	}
@@ -201,8 +198,8 @@ func decodeEXIF(s *string) (*exif.Info, error) {
 	if s == nil {
 		return nil, nil
 	}
-	x := new(exif.Info)
-	if err := json.Unmarshal([]byte(*s), x); err != nil {
+	x, err := exif.ParseStoredJSON([]byte(*s))
+	if err != nil {
 		return nil, fmt.Errorf("postgres: decoding stored EXIF: %w", err)
 	}
 	return x, nil

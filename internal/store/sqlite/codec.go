@@ -233,9 +233,7 @@ func encodeEXIF(x *exif.Info) (any, error) {
 	if x == nil {
 		return nil, nil
 	}
-	c := *x
-	c.Thumbnail = nil
-	b, err := json.Marshal(c)
+	b, err := x.StoredJSON()
 	if err != nil {
 		return nil, fmt.Errorf("%w: media EXIF: %w", catalog.ErrInvalid, err)
 	}
@@ -246,8 +244,8 @@ func decodeEXIF(s sql.NullString) (*exif.Info, error) {
 	if !s.Valid {
 		return nil, nil
 	}
-	x := new(exif.Info)
-	if err := json.Unmarshal([]byte(s.String), x); err != nil {
+	x, err := exif.ParseStoredJSON([]byte(s.String))
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: decoding stored EXIF: %w", err)
 	}
 	return x, nil
