@@ -147,6 +147,19 @@ func (w *walker) plain(key Key, it item) bool {
 	return w.send(it)
 }
 
+// resumed sends the State's result for an archive entry that has one: done reports whether
+// there was one, ok whether the walk goes on (as send reports).
+func (w *walker) resumed(key Key) (done, ok bool) {
+	if w.resume == nil {
+		return false, true
+	}
+	r, found := w.resume(key)
+	if !found {
+		return false, true
+	}
+	return true, w.send(item{key: key, done: &r})
+}
+
 func archiveFormat(p string) (string, error) {
 	f, err := os.Open(p)
 	if err != nil {
@@ -237,13 +250,11 @@ func (w *walker) zip(ctx context.Context, p string) bool {
 		if ab.used >= w.lim.MaxArchiveBytes {
 			return w.send(item{key: Key{Path: entryPath(p, "...")}, err: fmt.Errorf("%w: the archive decompresses to more than %d bytes; its remaining entries are refused", ErrBomb, w.lim.MaxArchiveBytes)})
 		}
-		if w.resume != nil {
-			if r, ok := w.resume(key); ok {
-				if !w.send(item{key: key, done: &r}) {
-					return false
-				}
-				continue
+		if done, ok := w.resumed(key); done {
+			if !ok {
+				return false
 			}
+			continue
 		}
 		it := item{key: key}
 		compressed := int64(f.CompressedSize64)
@@ -312,13 +323,11 @@ func (w *walker) tar(ctx context.Context, p string, akey Key, gzipped bool) bool
 			continue
 		}
 		key.Path = entryPath(p, name)
-		if w.resume != nil {
-			if r, ok := w.resume(key); ok {
-				if !w.send(item{key: key, done: &r}) {
-					return false
-				}
-				continue
+		if done, ok := w.resumed(key); done {
+			if !ok {
+				return false
 			}
+			continue
 		}
 		it := item{key: key}
 		if hdr.Size > w.lim.MaxEntryBytes {
